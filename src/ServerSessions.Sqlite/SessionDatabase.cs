@@ -1,0 +1,53 @@
+using Microsoft.Data.Sqlite;
+
+namespace ServerSessions.Sqlite;
+
+/// <summary>Opens connections to the session database, each set up for its role: the one writer, or a reader.</summary>
+internal sealed class SessionDatabase
+{
+    private const int BusyTimeoutMilliseconds = 5000;
+    private readonly string _connectionString;
+    private readonly SqliteSynchronous _synchronous;
+
+    public SessionDatabase(string path, SqliteSynchronous synchronous)
+    {
+        Path = path;
+        _synchronous = synchronous;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // The store keeps its own connections; Microsoft.Data.Sqlite's pool would keep the file open after disposal.
+            Pooling = false,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens the writer's connection: switches the file to WAL and creates the schema if missing.</summary>
+    public SqliteConnection OpenWriter()
+    {
+        var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
+        return Open($"PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}");
+    }
+
+    public SqliteConnection OpenReader() => Open(null);
+
+    private SqliteConnection Open(string? setup)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; {setup}";
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+}

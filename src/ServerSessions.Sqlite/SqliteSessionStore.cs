@@ -1,0 +1,195 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace ServerSessions.Sqlite;
+
+/// <summary>
+/// Keeps sessions in a SQLite database file, one row per session, so they survive restarts. The embedded, durable
+/// default for a single instance: one process owns the file (a second store on it fails at construction); use the
+/// Redis store to share sessions across processes.
+/// </summary>
+/// <remarks>
+/// Writes are queued to one writer that commits them in batches; a write's task completes once its batch has
+/// committed to the write-ahead log. Reads run on pooled read connections and never see expired rows, which a
+/// background sweep deletes. Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
+/// <see cref="DisposeAsync"/> commits every pending write before closing.
+/// </remarks>
+public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
+{
+    private readonly DatabaseLockFile _lockFile;
+    private readonly SessionWriter _writer;
+    private readonly SessionReaderPool _readers;
+    private readonly ExpiredSessionSweeper _sweeper;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _disposeLock = new();
+    private Task? _disposal;
+
+    /// <summary>Opens (or creates) the database and takes ownership of it.</summary>
+    /// <param name="options">The file, durability and sweep settings.</param>
+    /// <param name="timeProvider">The clock that decides expiry.</param>
+    /// <param name="logger">Where the store reports opening, closing, sweeps and failed writes.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">Another store, in this process or another, has the database open.</exception>
+    public SqliteSessionStore(SqliteSessionStoreOptions options, TimeProvider timeProvider, ILogger<SqliteSessionStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        var failures = SqliteSessionStoreOptionsValidator.Check(options);
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", failures), nameof(options));
+        }
+
+        _time = timeProvider;
+        _logger = logger;
+        Path = options.FullPath;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        _lockFile = DatabaseLockFile.Acquire(Path);
+        Microsoft.Data.Sqlite.SqliteConnection? writerConnection = null;
+        try
+        {
+            var database = new SessionDatabase(Path, options.Synchronous);
+            writerConnection = database.OpenWriter();
+            _writer = new SessionWriter(writerConnection, timeProvider, logger);
+            _readers = new SessionReaderPool(database);
+            _sweeper = new ExpiredSessionSweeper(_writer, options.SweepInterval, options.SweepBatchSize, timeProvider, logger);
+        }
+        catch
+        {
+            writerConnection?.Dispose();
+            _lockFile.Dispose();
+            throw;
+        }
+
+        _logger.Opened(Path, options.Synchronous);
+    }
+
+    /// <summary>The database file's absolute path.</summary>
+    internal string Path { get; }
+
+    internal ExpiredSessionSweeper Sweeper => _sweeper;
+
+    /// <inheritdoc />
+    public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<SessionRecord?>(cancellationToken);
+        }
+
+        try
+        {
+            // SQLite reads are synchronous; from the page cache they take microseconds, so no thread hop.
+            var reader = _readers.Rent();
+            SessionRecord? record;
+            try
+            {
+                record = reader.Read(id, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+            catch
+            {
+                reader.Dispose(); // a connection that failed is not lent again
+                throw;
+            }
+
+            _readers.Return(reader);
+            return ValueTask.FromResult(record);
+        }
+        catch (Exception ex)
+        {
+            // Not caught: handed to the caller through the returned task.
+            return ValueTask.FromException<SessionRecord?>(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Completes once the write has committed. Canceling it before the writer takes it leaves the store as it was.</remarks>
+    public ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return Write(WriteOperation.Set(id, AsArray(record.Payload), record.Expires.ToUnixTimeMilliseconds()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DestroyAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return Write(WriteOperation.Destroy(id), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return Write(WriteOperation.Touch(id, expires.ToUnixTimeMilliseconds()), cancellationToken);
+    }
+
+    /// <summary>
+    /// Closes the store: stops accepting writes, commits every pending one, stops the sweeper, checkpoints the
+    /// write-ahead log into the database, closes the connections and releases the database to the next owner.
+    /// </summary>
+    /// <returns>A task that completes when the store is closed.</returns>
+    public ValueTask DisposeAsync()
+    {
+        lock (_disposeLock)
+        {
+            _disposal ??= CloseAsync();
+        }
+
+        return new ValueTask(_disposal);
+    }
+
+    private ValueTask Write(WriteOperation operation, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        return new ValueTask(_writer.EnqueueAsync(operation, cancellationToken));
+    }
+
+    private static byte[] AsArray(ReadOnlyMemory<byte> payload) =>
+        // The caller waits until the write commits, so a whole array it hands over can be bound without a copy.
+        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : payload.ToArray();
+
+    private async Task CloseAsync()
+    {
+        try
+        {
+            var pending = _writer.Pending;
+
+            // The sweeper is told to stop before the writer refuses writes, so its last enqueue fails as "stopping",
+            // not as a sweep fault; a sweep batch already queued is drained with the rest.
+            var sweeperStopped = _sweeper.StopAsync();
+            await _writer.DrainAsync();
+            await sweeperStopped;
+            _readers.Dispose();
+            try
+            {
+                if (!_writer.Checkpoint())
+                {
+                    _logger.CheckpointIncomplete(Path, null);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Committed writes are safe in the write-ahead log; closing must still release the file.
+                _logger.CheckpointIncomplete(Path, ex);
+            }
+
+            _logger.Closed(Path, pending);
+        }
+        finally
+        {
+            _readers.Dispose();
+            _writer.Dispose();
+            _lockFile.Dispose();
+        }
+    }
+}

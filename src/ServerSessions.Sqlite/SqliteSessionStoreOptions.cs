@@ -1,0 +1,29 @@
+namespace ServerSessions.Sqlite;
+
+/// <summary>Options of <see cref="SqliteSessionStore"/>, bound from <c>Session:Sqlite</c>.</summary>
+public sealed class SqliteSessionStoreOptions
+{
+    /// <summary>
+    /// The database file. A relative path is resolved against the app's folder (<see cref="AppContext.BaseDirectory"/>),
+    /// not the working directory; a missing folder is created. Default <c>data/sessions.db</c>.
+    /// </summary>
+    public string Path { get; set; } = "data/sessions.db";
+
+    /// <summary>
+    /// How each commit reaches the disk. Default <see cref="SqliteSynchronous.Normal"/>: survives a crash of the
+    /// process; <see cref="SqliteSynchronous.Full"/> survives a power loss too.
+    /// </summary>
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Normal;
+
+    /// <summary>How often expired sessions are deleted. Default one minute.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The most expired sessions deleted in one transaction; a sweep repeats batches until none are left, so
+    /// requests' writes wait at most one batch. Default 500.
+    /// </summary>
+    public int SweepBatchSize { get; set; } = 500;
+
+    /// <summary><see cref="Path"/> as an absolute path.</summary>
+    internal string FullPath => System.IO.Path.GetFullPath(Path, AppContext.BaseDirectory);
+}

@@ -1,0 +1,11 @@
+namespace ServerSessions.Sqlite;
+
+
+/// <summary>What a <see cref="WriteOperation"/> does.</summary>
+internal enum WriteKind
+{
+    Set,
+    Touch,
+    Destroy,
+    Sweep,
+}

@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ServerSessions;
+
+/// <summary>
+/// Signs and verifies session IDs as express-session (cookie-signature) does: <c>s:&lt;id&gt;.&lt;sig&gt;</c>, where
+/// sig is HMAC-SHA256(secret, id) in standard base64 without padding. The first secret signs, every one verifies.
+/// </summary>
+internal sealed class CookieSigner
+{
+    private const int SignatureChars = 43; // base64 of 32 bytes, padding stripped
+    private const int MaxIdChars = 256;
+    private readonly byte[][] _keys;
+
+    public CookieSigner(IReadOnlyList<string> secrets)
+    {
+        if (secrets.Count == 0)
+        {
+            throw new ArgumentException("At least one secret is required.", nameof(secrets));
+        }
+
+        _keys = [.. secrets.Select(Encoding.UTF8.GetBytes)];
+    }
+
+    /// <summary>The unencoded cookie value <c>s:&lt;id&gt;.&lt;sig&gt;</c>, signed with the first secret.</summary>
+    public string Sign(string id)
+    {
+        Span<char> signature = stackalloc char[SignatureChars];
+        ComputeSignature(_keys[0], id, signature);
+        return string.Concat("s:", id, ".", signature);
+    }
+
+    /// <summary>
+    /// Checks a decoded cookie value. Returns the ID when the value is <c>s:&lt;id&gt;.&lt;sig&gt;</c> with a signature
+    /// made by one of the secrets; <paramref name="signedWithCurrent"/> says whether it was the first one.
+    /// </summary>
+    public bool TryUnsign(ReadOnlySpan<char> value, out ReadOnlySpan<char> id, out bool signedWithCurrent)
+    {
+        id = default;
+        signedWithCurrent = false;
+        if (!value.StartsWith("s:", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var signed = value[2..];
+        var dot = signed.LastIndexOf('.');
+        if (dot <= 0 || dot > MaxIdChars || signed.Length - dot - 1 != SignatureChars)
+        {
+            return false;
+        }
+
+        var candidate = signed[..dot];
+        var presented = signed[(dot + 1)..];
+        Span<char> expected = stackalloc char[SignatureChars];
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            ComputeSignature(_keys[i], candidate, expected);
+            if (CryptographicOperations.FixedTimeEquals(
+                    System.Runtime.InteropServices.MemoryMarshal.AsBytes(expected),
+                    System.Runtime.InteropServices.MemoryMarshal.AsBytes(presented)))
+            {
+                id = candidate;
+                signedWithCurrent = i == 0;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void ComputeSignature(byte[] key, ReadOnlySpan<char> id, Span<char> destination)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(id.Length);
+        byte[]? rented = null;
+        var utf8 = maxBytes <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(id, utf8);
+            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(key, utf8[..length], mac);
+            Span<char> base64 = stackalloc char[44];
+            Convert.TryToBase64Chars(mac, base64, out _);
+            base64[..SignatureChars].CopyTo(destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+}

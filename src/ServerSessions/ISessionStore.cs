@@ -1,0 +1,48 @@
+namespace ServerSessions;
+
+/// <summary>
+/// Keeps sessions by ID. The contract is express-session's: <c>get</c>, <c>set</c> and <c>destroy</c> are
+/// required, <c>touch</c> is how an unmodified session stays alive.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A store sees only an ID, opaque payload bytes and an expiry; serialization, signing and cookie rules stay in
+/// the middleware. A missing, unknown or expired ID is "not found" (<see langword="null"/>), never an error:
+/// exceptions are for faults only (the store is unreachable, the disk is full). The middleware answers a fault
+/// with <c>503 Service Unavailable</c> and never replaces the stored session with an empty one.
+/// </para>
+/// <para>
+/// Every method may be called concurrently for different IDs and for the same ID. A store that serializes the
+/// requests of one session across processes (a lease taken with the load and released with the save) implements
+/// that on top of this interface; a store whose layout must carry express-session's <c>cookie</c> envelope
+/// (connect-redis) derives it from the payload and expiry it is given.
+/// </para>
+/// </remarks>
+public interface ISessionStore
+{
+    /// <summary>Reads a session.</summary>
+    /// <param name="id">The session ID.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The record, or <see langword="null"/> when the ID is unknown or the session has expired.</returns>
+    ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Creates or replaces a session. When this completes, the write is as durable as the store promises.</summary>
+    /// <param name="id">The session ID.</param>
+    /// <param name="record">The payload and expiry to keep.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a session. Deleting an unknown ID is not an error.</summary>
+    /// <param name="id">The session ID.</param>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    ValueTask DestroyAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves the expiry of an existing, unexpired session without rewriting its payload. Touching an unknown or
+    /// expired ID does nothing: it must not bring the session back.
+    /// </summary>
+    /// <param name="id">The session ID.</param>
+    /// <param name="expires">The new expiry.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken);
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+
+namespace ServerSessions;
+
+/// <summary>The middleware's log entries, with stable event IDs. Sessions appear only as <see cref="SessionLogId"/>.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(2000, LogLevel.Debug, "Session {Session} started.")]
+    public static partial void SessionStarted(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2001, LogLevel.Debug, "Session {Session} loaded.")]
+    public static partial void SessionLoaded(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Session {Session} stored ({Bytes} bytes).")]
+    public static partial void SessionStored(this ILogger logger, SessionLogId session, int bytes);
+
+    [LoggerMessage(2003, LogLevel.Debug, "The session cookie was rejected ({Reason}); a new session starts.")]
+    public static partial void CookieRejected(this ILogger logger, string reason);
+
+    [LoggerMessage(2004, LogLevel.Debug, "Session {Session} is not in the store (unknown or expired); a new session starts.")]
+    public static partial void SessionNotFound(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2005, LogLevel.Information, "Session {Session} passed its absolute timeout and was replaced.")]
+    public static partial void SessionPastAbsoluteTimeout(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2006, LogLevel.Debug, "Session {Session} destroyed.")]
+    public static partial void SessionDestroyed(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2007, LogLevel.Debug, "Session {Session} regenerated as {NewSession}.")]
+    public static partial void SessionRegenerated(this ILogger logger, SessionLogId session, SessionLogId newSession);
+
+    [LoggerMessage(2010, LogLevel.Warning,
+        "The session cookie is Secure but this request came over plain HTTP, so no session cookie was sent. Behind a " +
+        "TLS-terminating proxy, trust its X-Forwarded-Proto (UseForwardedHeaders); otherwise set Session:Cookie:Secure to 'auto' or 'false'. " +
+        "This warning is logged once.")]
+    public static partial void SecureCookieOverHttp(this ILogger logger);
+
+    [LoggerMessage(2011, LogLevel.Warning,
+        "No session secret is configured (Session:Secret or Session:Secrets); using a generated one kept in {Path}. " +
+        "Set Session:Secret to share sessions between instances or to rotate it.")]
+    public static partial void GeneratedSecret(this ILogger logger, string path);
+
+    [LoggerMessage(2012, LogLevel.Warning,
+        "No session secret is configured and no file to keep one in; a new secret is generated for this process, so " +
+        "cookies from before a restart start new sessions. Set Session:Secret.")]
+    public static partial void EphemeralSecret(this ILogger logger);
+
+    [LoggerMessage(2020, LogLevel.Error, "The session store failed; answering 503.")]
+    public static partial void StoreFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(2021, LogLevel.Error, "The session could not be committed as the response started; the response was aborted.")]
+    public static partial void CommitFailedAtResponseStart(this ILogger logger, Exception exception);
+
+    [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full ({Capacity} sessions); evicted the least recently used session. Evictions so far: {Evictions}.")]
+    public static partial void MemoryStoreEvicted(this ILogger logger, int capacity, long evictions);
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Options;
+
+namespace ServerSessions;
+
+/// <summary>Rejects option values that could only be mistakes, at startup and with the setting's name.</summary>
+internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSessionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerSessionOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Secret is not null && options.Secrets is not null)
+        {
+            errors.Add("Session:Secret and Session:Secrets are both set; set one (Secrets for rotation: the first signs, every one verifies).");
+        }
+
+        if (options.Secret is { Length: 0 })
+        {
+            errors.Add("Session:Secret is empty.");
+        }
+
+        if (options.Secrets is { Count: 0 })
+        {
+            errors.Add("Session:Secrets is an empty list; give at least one secret.");
+        }
+        else if (options.Secrets?.Any(string.IsNullOrEmpty) == true)
+        {
+            errors.Add("Session:Secrets contains an empty secret.");
+        }
+
+        if (string.IsNullOrEmpty(options.Name) || options.Name.Any(c => c <= ' ' || c >= 0x7f || "()<>@,;:\\\"/[]?={}".Contains(c)))
+        {
+            errors.Add($"Session:Name '{options.Name}' is not a valid cookie name (a token: no spaces, separators or control characters).");
+        }
+
+        if (options.Cookie is null)
+        {
+            errors.Add("Session:Cookie is null.");
+        }
+        else
+        {
+            if (string.IsNullOrEmpty(options.Cookie.Path) || options.Cookie.Path[0] != '/' || options.Cookie.Path.Any(c => c < ' ' || c == ';'))
+            {
+                errors.Add($"Session:Cookie:Path '{options.Cookie.Path}' must start with '/' and contain no ';' or control characters.");
+            }
+
+            if (options.Cookie.Domain is { } domain && (domain.Length == 0 || domain.Any(c => c <= ' ' || c == ';')))
+            {
+                errors.Add($"Session:Cookie:Domain '{domain}' is not a valid domain.");
+            }
+
+            if (options.Cookie.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
+            {
+                errors.Add("Session:Cookie:MaxAge must be positive; leave it unset for a browser-session cookie.");
+            }
+
+            if (!Enum.IsDefined(options.Cookie.Secure) || !Enum.IsDefined(options.Cookie.SameSite) || !Enum.IsDefined(options.Cookie.Priority))
+            {
+                errors.Add("Session:Cookie has an undefined Secure, SameSite or Priority value.");
+            }
+        }
+
+        if (!Enum.IsDefined(options.Unset))
+        {
+            errors.Add("Session:Unset must be 'Keep' or 'Destroy'.");
+        }
+
+        if (options.IdleTimeout is { } idle && idle <= TimeSpan.Zero)
+        {
+            errors.Add("Session:IdleTimeout must be positive.");
+        }
+
+        if (options.AbsoluteTimeout is { } absolute && absolute <= TimeSpan.Zero)
+        {
+            errors.Add("Session:AbsoluteTimeout must be positive.");
+        }
+
+        if (options.MaxSessionSize < 64)
+        {
+            errors.Add("Session:MaxSessionSize must be at least 64 bytes.");
+        }
+
+        if (options.RetryAfterSeconds < 0)
+        {
+            errors.Add("Session:RetryAfterSeconds must not be negative.");
+        }
+
+        if (options.JsonSerializerOptions is null)
+        {
+            errors.Add("Session:JsonSerializerOptions is null.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

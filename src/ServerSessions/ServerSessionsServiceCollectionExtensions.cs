@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerSessions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ServerSessions.</summary>
+public static class ServerSessionsServiceCollectionExtensions
+{
+    /// <summary>Registers ServerSessions configured in code, with the memory store.</summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>A builder to register other stores on.</returns>
+    public static ServerSessionsBuilder AddServerSessions(this IServiceCollection services, Action<ServerSessionOptions>? configure = null) =>
+        AddCore(services, null, configure);
+
+    /// <summary>
+    /// Registers ServerSessions with options from a configuration section (<c>Session</c> by convention): first
+    /// <paramref name="configure"/> sets the app's defaults, then the section overrides them. A key in the section that
+    /// no option has is a startup error.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="section">The configuration section, e.g. <c>builder.Configuration.GetSection("Session")</c>.</param>
+    /// <param name="configure">Sets the app's defaults before the section is applied.</param>
+    /// <returns>A builder to register other stores on.</returns>
+    public static ServerSessionsBuilder AddServerSessions(this IServiceCollection services, IConfiguration section, Action<ServerSessionOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddCore(services, section, configure);
+    }
+
+    private static ServerSessionsBuilder AddCore(IServiceCollection services, IConfiguration? section, Action<ServerSessionOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<ServerSessionOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        if (section is not null)
+        {
+            options.Bind(section);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, ServerSessionOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new SessionConfigurationSection(section));
+        services.TryAddSingleton<SessionRuntime>();
+
+        var memory = services.AddOptions<MemorySessionStoreOptions>();
+        if (section is not null)
+        {
+            memory.Bind(section.GetSection(SessionRuntime.MemoryStoreName), binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+
+        var builder = new ServerSessionsBuilder(services, section);
+        builder.AddStore(SessionRuntime.MemoryStoreName, sp => new MemorySessionStore(
+            sp.GetRequiredService<IOptions<MemorySessionStoreOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<MemorySessionStore>>()));
+
+        services.Configure<MvcOptions>(mvc =>
+        {
+            mvc.Filters.Add(new SessionCommitFilter());
+            mvc.ModelBinderProviders.Insert(0, new SessionModelBinder());
+            mvc.ModelMetadataDetailsProviders.Add(new BindingSourceMetadataProvider(typeof(ServerSession), SessionModelBinder.Source));
+        });
+        return builder;
+    }
+}

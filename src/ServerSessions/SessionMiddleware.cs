@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace ServerSessions;
+
+/// <summary>
+/// Gives each request a lazy <see cref="ServerSession"/>, loads it up front for endpoints marked
+/// <see cref="LoadSessionAttribute"/>, commits it if the endpoint left the response unstarted, and turns store faults
+/// into <c>503</c> responses.
+/// </summary>
+internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime runtime)
+{
+    private const string UnavailablePage =
+        "<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>" +
+        "<p>The service is briefly unavailable. Please try again in a few seconds.</p></body></html>";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var session = new ServerSession(context, runtime);
+        context.Features.Set<ISessionFeature>(session);
+        try
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<LoadSessionAttribute>() is not null)
+            {
+                await session.LoadAsync(context.RequestAborted);
+            }
+
+            await next(context);
+
+            // Results that write no body (redirects, 204s) leave the response unstarted: commit while it can still
+            // become an error. Others were committed by the result filter or when the response started.
+            if (session.IsLoaded && !context.Response.HasStarted)
+            {
+                await session.CommitAsync();
+            }
+        }
+        catch (SessionStoreException ex) when (!context.Response.HasStarted)
+        {
+            session.Abandon();
+            runtime.Logger.StoreFailed(ex);
+            await WriteUnavailableAsync(context.Response);
+        }
+        catch
+        {
+            // A failed request saves nothing, not even when an outer exception handler's error page starts the response.
+            session.Abandon();
+            throw;
+        }
+        finally
+        {
+            context.Features.Set<ISessionFeature>(null);
+        }
+    }
+
+    private async Task WriteUnavailableAsync(HttpResponse response)
+    {
+        response.Clear();
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = runtime.Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.CacheControl = "no-store";
+        response.ContentType = "text/html; charset=utf-8";
+        if (!HttpMethods.IsHead(response.HttpContext.Request.Method))
+        {
+            await response.WriteAsync(UnavailablePage);
+        }
+    }
+}

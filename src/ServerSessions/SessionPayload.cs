@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace ServerSessions;
+
+/// <summary>
+/// The stored form of a session: one JSON object of the session's values, each kept as its raw JSON so that values a
+/// request does not touch are never re-serialized, plus two reserved members, <c>__created</c> (Unix ms, for
+/// <see cref="ServerSessionOptions.AbsoluteTimeout"/>) and <c>__maxAge</c> (ms, only when the session overrides the
+/// cookie's MaxAge). Example: <c>{"visits":3,"__created":1764201600000}</c>.
+/// </summary>
+internal sealed class SessionPayload
+{
+    public const string CreatedKey = "__created";
+    public const string MaxAgeKey = "__maxAge";
+
+    public SessionPayload(Dictionary<string, byte[]> values, long createdUnixMs, long? maxAgeMs)
+    {
+        Values = values;
+        CreatedUnixMs = createdUnixMs;
+        MaxAgeMs = maxAgeMs;
+    }
+
+    public Dictionary<string, byte[]> Values { get; }
+
+    public long CreatedUnixMs { get; }
+
+    public long? MaxAgeMs { get; }
+
+    public static bool IsReserved(string key) => key is CreatedKey or MaxAgeKey;
+
+    public static SessionPayload Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new SessionDataException("The stored session is not a JSON object.");
+            }
+
+            var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            long created = 0;
+            long? maxAge = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = reader.GetString()!;
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                var raw = json[start..(int)reader.BytesConsumed];
+                switch (key)
+                {
+                    case CreatedKey:
+                        created = JsonSerializer.Deserialize<long>(raw);
+                        break;
+                    case MaxAgeKey:
+                        maxAge = JsonSerializer.Deserialize<long>(raw);
+                        break;
+                    default:
+                        values[key] = raw.ToArray();
+                        break;
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw new SessionDataException("The stored session has trailing content after its JSON object.");
+            }
+
+            return new SessionPayload(values, created, maxAge);
+        }
+        catch (JsonException ex)
+        {
+            throw new SessionDataException($"The stored session is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    public static byte[] Serialize(Dictionary<string, byte[]> values, long createdUnixMs, long? maxAgeMs)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, raw) in values)
+            {
+                writer.WritePropertyName(key);
+                writer.WriteRawValue(raw, skipInputValidation: true);
+            }
+
+            writer.WriteNumber(CreatedKey, createdUnixMs);
+            if (maxAgeMs is { } maxAge)
+            {
+                writer.WriteNumber(MaxAgeKey, maxAge);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using ServerSessions;
+
+namespace ServerSessions.Tests.Infrastructure;
+
+/// <summary>
+/// Wraps a real store, counting every call and optionally failing or delaying them, so tests can check exactly what
+/// the middleware asked of the store.
+/// </summary>
+internal sealed class RecordingStore(ISessionStore inner) : ISessionStore
+{
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    public ISessionStore Inner { get; } = inner;
+
+    /// <summary>Set to make every call of that kind ("get", "set", "destroy", "touch") throw.</summary>
+    public ConcurrentDictionary<string, Exception> Failures { get; } = new();
+
+    public TimeSpan Delay { get; set; }
+
+    public int Count(string kind) => Calls.Count(c => c == kind);
+
+    public async ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await Before("get");
+        return await Inner.GetAsync(id, cancellationToken);
+    }
+
+    public async ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken)
+    {
+        await Before("set");
+        await Inner.SetAsync(id, record, cancellationToken);
+    }
+
+    public async ValueTask DestroyAsync(string id, CancellationToken cancellationToken)
+    {
+        await Before("destroy");
+        await Inner.DestroyAsync(id, cancellationToken);
+    }
+
+    public async ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        await Before("touch");
+        await Inner.TouchAsync(id, expires, cancellationToken);
+    }
+
+    private async Task Before(string kind)
+    {
+        Calls.Enqueue(kind);
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay);
+        }
+
+        if (Failures.TryGetValue(kind, out var failure))
+        {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using ServerSessions;
+
+namespace ServerSessions.Tests.Infrastructure;
+
+/// <summary>
+/// An in-process app with ServerSessions in front of the endpoints a test maps, on a recording memory store and a
+/// fake clock. The one place tests set up a host; cookies are handled by hand so tests see every header.
+/// </summary>
+internal sealed class SessionTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SessionTestHost(WebApplication app, RecordingStore store, FakeTimeProvider time, MemorySessionStore memory)
+    {
+        _app = app;
+        Store = store;
+        Time = time;
+        Memory = memory;
+        Client = app.GetTestClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public RecordingStore Store { get; }
+
+    public MemorySessionStore Memory { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public TestServer Server => (TestServer)_app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<SessionTestHost> StartAsync(
+        Action<WebApplication> map,
+        Action<ServerSessionOptions>? configure = null,
+        Action<IServiceCollection>? services = null,
+        Action<WebApplication>? beforeSessions = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var memory = new MemorySessionStore(new MemorySessionStoreOptions(), time);
+        var store = new RecordingStore(memory);
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddRouting();
+        builder.Services
+            .AddServerSessions(o =>
+            {
+                o.Secret = "keyboard cat";
+                configure?.Invoke(o);
+            })
+            .AddStore("Recording", _ => store);
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
+        beforeSessions?.Invoke(app);
+        app.UseServerSessions();
+        map(app);
+        await app.StartAsync();
+        return new SessionTestHost(app, store, time, memory);
+    }
+
+    /// <summary>Sends a request with an optional raw Cookie header.</summary>
+    public Task<HttpResponseMessage> SendAsync(string path, string? cookie = null, HttpMethod? method = null, Action<HttpRequestMessage>? configure = null)
+    {
+        var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
+        if (cookie is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Cookie", cookie);
+        }
+
+        configure?.Invoke(request);
+        return Client.SendAsync(request);
+    }
+
+    public async Task<string> GetStringAsync(string path, string? cookie = null)
+    {
+        using var response = await SendAsync(path, cookie);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Memory.Dispose();
+    }
+}

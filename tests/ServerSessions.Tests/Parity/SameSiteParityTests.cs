@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.Builder;
+using ServerSessions.Tests.Infrastructure;
+
+namespace ServerSessions.Tests.Parity;
+
+/// <summary>express-session G7: <c>sameSite: 'auto'</c> gives None to secure requests and Lax to the rest.</summary>
+public sealed class SameSiteParityTests
+{
+    [Fact]
+    public async Task SameSiteAuto_HttpsRequest_GetsNone()
+    {
+        await using var host = await StartAsync(CookieSecure.False);
+        using var response = await host.SendAsync("https://localhost/");
+        Assert.Equal("None", CookieAttributes.Of(response)["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_HttpRequest_GetsLax()
+    {
+        await using var host = await StartAsync(CookieSecure.False);
+        using var response = await host.SendAsync("/");
+        Assert.Equal("Lax", CookieAttributes.Of(response)["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_TrustedProxyForwardedHttps_GetsNone()
+    {
+        await using var host = await StartAsync(CookieSecure.False, ForwardedProto.From(ForwardedProto.TrustedProxy));
+        using var response = await host.SendAsync("/", configure: ForwardedProto.Header("https"));
+        Assert.Equal("None", CookieAttributes.Of(response)["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_TrustedProxyForwardedHttp_GetsLax()
+    {
+        await using var host = await StartAsync(CookieSecure.False, ForwardedProto.From(ForwardedProto.TrustedProxy));
+        using var response = await host.SendAsync("/", configure: ForwardedProto.Header("http"));
+        Assert.Equal("Lax", CookieAttributes.Of(response)["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_UntrustedProxyForwardedHttps_GetsLax()
+    {
+        await using var host = await StartAsync(CookieSecure.False, ForwardedProto.From(ForwardedProto.UntrustedProxy));
+        using var response = await host.SendAsync("/", configure: ForwardedProto.Header("https"));
+        Assert.Equal("Lax", CookieAttributes.Of(response)["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_SecureAuto_HttpsRequest_GetsSecureAndNone()
+    {
+        await using var host = await StartAsync(CookieSecure.Auto);
+        using var response = await host.SendAsync("https://localhost/");
+        var attributes = CookieAttributes.Of(response);
+        Assert.True(attributes.ContainsKey("Secure"));
+        Assert.Equal("None", attributes["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_SecureAuto_HttpRequest_GetsLaxWithoutSecure()
+    {
+        await using var host = await StartAsync(CookieSecure.Auto);
+        using var response = await host.SendAsync("/");
+        var attributes = CookieAttributes.Of(response);
+        Assert.False(attributes.ContainsKey("Secure"));
+        Assert.Equal("Lax", attributes["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_SecureFalse_HttpsRequest_GetsNoneWithoutSecure()
+    {
+        await using var host = await StartAsync(CookieSecure.False);
+        using var response = await host.SendAsync("https://localhost/");
+        var attributes = CookieAttributes.Of(response);
+        Assert.False(attributes.ContainsKey("Secure"));
+        Assert.Equal("None", attributes["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_SecureFalse_HttpRequest_GetsLaxWithoutSecure()
+    {
+        await using var host = await StartAsync(CookieSecure.False);
+        using var response = await host.SendAsync("/");
+        var attributes = CookieAttributes.Of(response);
+        Assert.False(attributes.ContainsKey("Secure"));
+        Assert.Equal("Lax", attributes["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_SecureTrue_HttpsRequest_GetsSecureAndNone()
+    {
+        await using var host = await StartAsync(CookieSecure.True);
+        using var response = await host.SendAsync("https://localhost/");
+        var attributes = CookieAttributes.Of(response);
+        Assert.True(attributes.ContainsKey("Secure"));
+        Assert.Equal("None", attributes["SameSite"]);
+    }
+
+    [Fact]
+    public async Task SameSiteAuto_SecureTrue_HttpRequest_GetsNoCookie()
+    {
+        await using var host = await StartAsync(CookieSecure.True);
+        using var response = await host.SendAsync("/");
+        Assert.Empty(SetCookies.All(response));
+    }
+
+    private static Task<SessionTestHost> StartAsync(CookieSecure secure, Action<WebApplication>? beforeSessions = null) =>
+        SessionTestHost.StartAsync(
+            ExpressApps.Hit,
+            o =>
+            {
+                o.Cookie.SameSite = CookieSameSite.Auto;
+                o.Cookie.Secure = secure;
+            },
+            beforeSessions: beforeSessions);
+}

@@ -1,0 +1,129 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ServerSessions.Tests;
+
+/// <summary>Configuration mistakes stop the app at startup with the setting's name; a missing secret does not.</summary>
+public sealed class StartupTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("serversessions-startup-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static WebApplication Build(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<ServerSessionOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), configure);
+        services?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    [Fact]
+    public void MisspelledKey_IsAStartupError_NamingTheKey()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Cookie:Secrue"] = "true" });
+        var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
+        Assert.Contains("Session:Cookie:Secrue", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SecretAndSecrets_Together_AreAStartupError()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "a", ["Session:Secrets:0"] = "b" });
+        var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
+        Assert.Contains("Session:Secret and Session:Secrets", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Session:Name", "bad name")]
+    [InlineData("Session:Cookie:Path", "no-slash")]
+    [InlineData("Session:IdleTimeout", "-00:01:00")]
+    [InlineData("Session:MaxSessionSize", "10")]
+    public void InvalidValue_IsAStartupError_NamingTheSetting(string key, string value)
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret", [key] = value });
+        var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SecureSettingFromEnvironmentForm_BindsAuto()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Cookie:Secure"] = "auto", ["Session:IdleTimeout"] = "00:20:00" });
+        var options = app.Services.GetRequiredService<IOptions<ServerSessionOptions>>().Value;
+        Assert.Equal(CookieSecure.Auto, options.Cookie.Secure);
+        Assert.Equal(TimeSpan.FromMinutes(20), options.IdleTimeout);
+    }
+
+    [Fact]
+    public void ConfigurationOverridesCodeDefaults()
+    {
+        using var app = Build(new() { ["Session:Name"] = "from.config" }, configure: o =>
+        {
+            o.Name = "from.code";
+            o.Rolling = true;
+        });
+        var options = app.Services.GetRequiredService<IOptions<ServerSessionOptions>>().Value;
+        Assert.Equal(("from.config", true), (options.Name, options.Rolling));
+    }
+
+    [Fact]
+    public void AspNetCoreAddSession_BesideOurs_IsAStartupError()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret" }, services => services.AddDistributedMemoryCache().AddSession());
+        var error = Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
+        Assert.Contains("AddSession()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownStoreName_IsAStartupError_ListingRegisteredStores()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Store"] = "Mongo" });
+        var error = Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
+        Assert.Contains("Memory", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UseWithoutAdd_SaysWhatToCall()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        using var app = builder.Build();
+        var error = Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
+        Assert.Contains("AddServerSessions", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void NoSecret_GeneratesOne_KeptOwnerOnly_AndReusedAfterRestart()
+    {
+        var path = Path.Combine(_folder, "nested", "session-secret");
+        string Sign()
+        {
+            using var app = Build(new() { ["Session:SecretFile"] = path });
+            app.UseServerSessions();
+            return app.Services.GetRequiredService<SessionRuntime>().Signer.Sign("abcdefghijklmnopqrstuvwxyz012345");
+        }
+
+        var first = Sign();
+        Assert.True(File.Exists(path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.True(File.ReadAllText(path).Trim().Length >= 43); // 256 bits in base64
+        Assert.Equal(first, Sign());
+    }
+
+    [Fact]
+    public void NoSecretAndNoFile_StillWorks_WithAFreshSecretPerProcess()
+    {
+        using var app = Build([]);
+        app.UseServerSessions();
+        Assert.NotNull(app.Services.GetRequiredService<SessionRuntime>().Signer);
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ServerSessions.Tests.Stores;
+
+public sealed class MemorySessionStoreConformanceTests : SessionStoreConformanceTests
+{
+    protected override ISessionStore CreateStore(FakeTimeProvider time) =>
+        new MemorySessionStore(new MemorySessionStoreOptions(), time, NullLogger<MemorySessionStore>.Instance);
+}

@@ -1,0 +1,292 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using ServerSessions.Sqlite;
+
+namespace ServerSessions.Tests.Stores;
+
+/// <summary>What the SQLite store promises beyond the store contract (which <see cref="SqliteSessionStoreConformanceTests"/> covers).</summary>
+public sealed class SqliteSessionStoreTests : IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly DateTimeOffset Start = new(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private readonly TempDirectory _folder = new();
+    private readonly FakeTimeProvider _time = new(Start);
+
+    private string DatabasePath => _folder.File("sessions.db");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Sessions_SurviveClosingAndReopeningTheStore()
+    {
+        await using (var store = Open())
+        {
+            await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
+            await store.SetAsync("b", Record("beta", Start.AddHours(2)), None);
+        }
+
+        await using var reopened = Open();
+        Assert.Equal(Bytes("alpha"), (await reopened.GetAsync("a", None))?.Payload.ToArray());
+        Assert.Equal(Start.AddHours(2), (await reopened.GetAsync("b", None))?.Expires);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_CommitsEveryPendingWrite()
+    {
+        var store = Open();
+        var writes = Enumerable.Range(0, 1000).Select(i => store.SetAsync($"id-{i}", Record($"value {i}", Start.AddHours(1)), None).AsTask()).ToList();
+
+        await store.DisposeAsync();
+
+        Assert.All(writes, write => Assert.True(write.IsCompletedSuccessfully));
+        Assert.Equal(1000, Scalar("SELECT COUNT(*) FROM sessions"));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_LeavesNoWriteAheadLogBehind()
+    {
+        var store = Open();
+        await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
+
+        await store.DisposeAsync();
+
+        Assert.False(File.Exists(DatabasePath + "-wal") && new FileInfo(DatabasePath + "-wal").Length > 0);
+    }
+
+    [Fact]
+    public async Task ClosedStore_RefusesReadsAndWrites()
+    {
+        var store = Open();
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.SetAsync("a", Record("alpha", Start.AddHours(1)), None).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetAsync("a", None).AsTask());
+    }
+
+    [Fact]
+    public async Task SecondStoreOnTheSameFile_FailsNamingTheFileAndTheAlternative()
+    {
+        await using var first = Open();
+
+        var error = Assert.Throws<InvalidOperationException>(() => Open());
+
+        Assert.Contains(DatabasePath, error.Message, StringComparison.Ordinal);
+        Assert.Contains("One process owns a SQLite session store", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Redis", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CanceledWrite_IsNotApplied()
+    {
+        await using var store = Open();
+        using var canceled = new CancellationTokenSource();
+        await canceled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.SetAsync("a", Record("alpha", Start.AddHours(1)), canceled.Token).AsTask());
+
+        Assert.Null(await store.GetAsync("a", None));
+    }
+
+    [Fact]
+    public async Task Faults_AreThrown_NotReportedAsNotFound_AndLaterWritesStillCommit()
+    {
+        await using var store = Open();
+        await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
+        Execute("DROP TABLE sessions");
+
+        await Assert.ThrowsAsync<SqliteException>(() => store.GetAsync("a", None).AsTask());
+        await Assert.ThrowsAsync<SqliteException>(() => store.SetAsync("b", Record("beta", Start.AddHours(1)), None).AsTask());
+
+        Execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID");
+        await store.SetAsync("c", Record("gamma", Start.AddHours(1)), None);
+        Assert.Equal(Bytes("gamma"), (await store.GetAsync("c", None))?.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task CorruptDatabaseFile_FailsToOpen_AndReleasesTheFile()
+    {
+        await File.WriteAllBytesAsync(DatabasePath, Enumerable.Repeat((byte)'x', 8192).ToArray());
+
+        Assert.Throws<SqliteException>(() => Open());
+
+        File.Delete(DatabasePath);
+        await using var store = Open(); // the lock file was released
+        Assert.Null(await store.GetAsync("a", None));
+    }
+
+    [Fact]
+    public async Task Sweep_DeletesExpiredRowsInBatches_AndKeepsLiveOnes()
+    {
+        await using var store = Open(options => options.SweepBatchSize = 500);
+        await Task.WhenAll(Enumerable.Range(0, 1200).Select(i => store.SetAsync($"old-{i}", Record("old", Start.AddSeconds(10)), None).AsTask()));
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => store.SetAsync($"live-{i}", Record("live", Start.AddHours(1)), None).AsTask()));
+        _time.SetUtcNow(Start.AddSeconds(10)); // expired, and not yet the sweeper's turn
+
+        Assert.Equal(500, await store.Sweeper.SweepBatchAsync());
+        Assert.Equal(700, Scalar("SELECT COUNT(*) FROM sessions WHERE id LIKE 'old-%'"));
+
+        Assert.Equal(700, await store.Sweeper.SweepAsync(None));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM sessions WHERE id LIKE 'old-%'"));
+        Assert.Equal(10, Scalar("SELECT COUNT(*) FROM sessions WHERE id LIKE 'live-%'"));
+    }
+
+    [Fact]
+    public async Task Sweeper_RunsEverySweepInterval()
+    {
+        await using var store = Open(options => options.SweepInterval = TimeSpan.FromMinutes(5));
+        await store.SetAsync("old", Record("old", Start.AddMinutes(1)), None);
+        await store.SetAsync("live", Record("live", Start.AddHours(1)), None);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        // The sweep runs on the timer's thread; wait for it rather than for a guessed duration.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Scalar("SELECT COUNT(*) FROM sessions") != 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(["live"], Strings("SELECT id FROM sessions"));
+    }
+
+    [Fact]
+    public async Task Schema_IsTheOneTheReadmeDocuments()
+    {
+        await using (Open())
+        {
+        }
+
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "src", "ServerSessions.Sqlite", "README.md"));
+        var schema = Strings("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY type DESC, name");
+
+        Assert.Equal(
+            [
+                "CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID",
+                "CREATE INDEX sessions_expires ON sessions (expires)",
+            ],
+            schema);
+        Assert.All(schema, statement => Assert.Contains(statement, readme, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Rows_HoldThePayloadAndTheExpiryInUnixMilliseconds()
+    {
+        var expires = Start.AddMinutes(20).AddMilliseconds(345);
+        await using var store = Open();
+
+        await store.SetAsync("a", Record("alpha", expires), None);
+
+        Assert.Equal(expires.ToUnixTimeMilliseconds(), Scalar("SELECT expires FROM sessions WHERE id = 'a'"));
+        Assert.Equal(Bytes("alpha").Length, Scalar("SELECT length(payload) FROM sessions WHERE id = 'a' AND typeof(payload) = 'blob'"));
+    }
+
+    [Fact]
+    public async Task Database_UsesWriteAheadLogging()
+    {
+        await using var store = Open();
+
+        Assert.Equal(["wal"], Strings("PRAGMA journal_mode"));
+    }
+
+    [Fact]
+    public async Task MissingFolder_IsCreated()
+    {
+        var path = Path.Combine(_folder.Path, "deeper", "still", "sessions.db");
+
+        await using var store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = path }, _time, NullLogger<SqliteSessionStore>.Instance);
+
+        Assert.Equal(path, store.Path);
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
+    public void RelativePath_IsResolvedAgainstTheAppFolder()
+    {
+        var options = new SqliteSessionStoreOptions { Path = Path.Combine("data", "sessions.db") };
+
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "data", "sessions.db"), options.FullPath);
+    }
+
+    [Theory]
+    [InlineData("Path")]
+    [InlineData("Synchronous")]
+    [InlineData("SweepInterval")]
+    [InlineData("SweepBatchSize")]
+    public void InvalidOption_IsRejectedNamingTheSetting(string setting)
+    {
+        var options = new SqliteSessionStoreOptions { Path = DatabasePath };
+        switch (setting)
+        {
+            case "Path": options.Path = " "; break;
+            case "Synchronous": options.Synchronous = (SqliteSynchronous)7; break;
+            case "SweepInterval": options.SweepInterval = TimeSpan.Zero; break;
+            case "SweepBatchSize": options.SweepBatchSize = 0; break;
+        }
+
+        var error = Assert.Throws<ArgumentException>(() => new SqliteSessionStore(options, _time, NullLogger<SqliteSessionStore>.Instance));
+
+        Assert.Contains($"Session:Sqlite:{setting}", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(DatabasePath));
+    }
+
+    private SqliteSessionStore Open(Action<SqliteSessionStoreOptions>? configure = null)
+    {
+        var options = new SqliteSessionStoreOptions { Path = DatabasePath };
+        configure?.Invoke(options);
+        return new SqliteSessionStore(options, _time, NullLogger<SqliteSessionStore>.Instance);
+    }
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private long Scalar(string sql)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private List<string> Strings(string sql)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<string>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    private static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "ServerSessions.slnx")))
+        {
+            folder = folder.Parent;
+        }
+
+        return folder?.FullName ?? throw new InvalidOperationException("The repository root (ServerSessions.slnx) is not above the test's folder.");
+    }
+
+    private static SessionRecord Record(string payload, DateTimeOffset expires) => new(Bytes(payload), expires);
+
+    private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+}

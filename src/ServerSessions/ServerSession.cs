@@ -531,7 +531,7 @@ public sealed class ServerSession : ISession, ISessionFeature
 
         try
         {
-            await _runtime.Store.SetAsync(_id, new SessionRecord(payload, StoreExpiry(now)), cancellationToken);
+            await Bounded(_runtime.Store.SetAsync(_id, new SessionRecord(payload, StoreExpiry(now)), cancellationToken));
         }
         catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
         {
@@ -548,7 +548,7 @@ public sealed class ServerSession : ISession, ISessionFeature
     {
         try
         {
-            await _runtime.Store.TouchAsync(_id, StoreExpiry(now), cancellationToken);
+            await Bounded(_runtime.Store.TouchAsync(_id, StoreExpiry(now), cancellationToken));
         }
         catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
         {
@@ -564,7 +564,8 @@ public sealed class ServerSession : ISession, ISessionFeature
         SessionRecord? record;
         try
         {
-            record = await _runtime.Store.GetAsync(id, cancellationToken);
+            var read = _runtime.Store.GetAsync(id, cancellationToken);
+            record = read.IsCompletedSuccessfully ? read.Result : await read.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
         }
         catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
         {
@@ -584,7 +585,7 @@ public sealed class ServerSession : ISession, ISessionFeature
 
         try
         {
-            await _runtime.Store.DestroyAsync(_storedId, cancellationToken);
+            await Bounded(_runtime.Store.DestroyAsync(_storedId, cancellationToken));
         }
         catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
         {
@@ -709,6 +710,11 @@ public sealed class ServerSession : ISession, ISessionFeature
     }
 
     private DateTimeOffset Now() => _runtime.Time.GetUtcNow();
+
+    // Stores that complete synchronously (memory) pay nothing; a pending operation is abandoned after StoreTimeout
+    // with a TimeoutException, which becomes a 503.
+    private Task Bounded(ValueTask operation) =>
+        operation.IsCompletedSuccessfully ? Task.CompletedTask : operation.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
 
     private static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>
         ex is not (SessionDataException or SessionStoreException) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);

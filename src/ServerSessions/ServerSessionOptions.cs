@@ -78,6 +78,12 @@ public sealed class ServerSessionOptions
     public string? Store { get; set; }
 
     /// <summary>
+    /// How long one store operation may take before the request gives up on it and answers <c>503</c>, so a hung store
+    /// costs a bounded wait, not a hung request. Default 5 seconds.
+    /// </summary>
+    public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The seconds a <c>503</c> answer to a store fault asks the client to wait (<c>Retry-After</c>). Default 5.
     /// </summary>
     public int RetryAfterSeconds { get; set; } = 5;

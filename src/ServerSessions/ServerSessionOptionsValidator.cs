@@ -79,6 +79,11 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:MaxSessionSize must be at least 64 bytes.");
         }
 
+        if (options.StoreTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Session:StoreTimeout must be positive.");
+        }
+
         if (options.RetryAfterSeconds < 0)
         {
             errors.Add("Session:RetryAfterSeconds must not be negative.");

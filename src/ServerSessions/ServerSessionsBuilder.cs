@@ -24,12 +24,16 @@ public sealed class ServerSessionsBuilder
     /// </summary>
     /// <param name="name">The store's name, such as <c>Sqlite</c>.</param>
     /// <param name="factory">Creates the store, once, when the store is chosen.</param>
+    /// <param name="shared">
+    /// Whether several app instances share the store (Redis). A shared store requires a configured secret: a generated
+    /// one would differ per instance, and no instance would accept another's cookies.
+    /// </param>
     /// <returns>This builder.</returns>
-    public ServerSessionsBuilder AddStore(string name, Func<IServiceProvider, ISessionStore> factory)
+    public ServerSessionsBuilder AddStore(string name, Func<IServiceProvider, ISessionStore> factory, bool shared = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);
-        Services.AddSingleton(new SessionStoreRegistration(name, factory));
+        Services.AddSingleton(new SessionStoreRegistration(name, factory, shared));
         return this;
     }
 }

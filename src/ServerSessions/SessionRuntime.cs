@@ -37,8 +37,9 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
             }
         }
 
-        Store = ChooseStore(Options.Store, registrations, services);
-        Signer = new CookieSigner(ResolveSecrets());
+        var chosen = ChooseStore(Options.Store, registrations);
+        Signer = new CookieSigner(ResolveSecrets(chosen));
+        Store = chosen.Factory(services);
     }
 
     public ServerSessionOptions Options { get; }
@@ -79,7 +80,7 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
     // Hosts dispose asynchronously; a container disposed synchronously must still flush the store, so wait for it here.
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private static ISessionStore ChooseStore(string? name, List<SessionStoreRegistration> registrations, IServiceProvider services)
+    private static SessionStoreRegistration ChooseStore(string? name, List<SessionStoreRegistration> registrations)
     {
         SessionStoreRegistration? chosen;
         if (!string.IsNullOrEmpty(name))
@@ -100,10 +101,10 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
             };
         }
 
-        return chosen.Factory(services);
+        return chosen;
     }
 
-    private List<string> ResolveSecrets()
+    private List<string> ResolveSecrets(SessionStoreRegistration store)
     {
         if (Options.Secrets is { Count: > 0 } secrets)
         {
@@ -113,6 +114,14 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
         if (Options.Secret is { Length: > 0 } secret)
         {
             return [secret];
+        }
+
+        if (store.Shared)
+        {
+            throw new InvalidOperationException(
+                $"The '{store.Name}' session store is shared between app instances, so Session:Secret (or Session:Secrets) must be " +
+                "set, the same on every instance: a generated secret would differ per instance, and no instance would accept " +
+                "another's cookies.");
         }
 
         if (Options.SecretFile is { Length: > 0 } path)

@@ -91,6 +91,17 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public void SharedStoreWithoutSecret_IsAStartupError_NamingTheSetting()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddServerSessions().AddStore("Shared", _ => new MemorySessionStore(), shared: true);
+        using var app = builder.Build();
+        var error = Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
+        Assert.Contains("Session:Secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UseWithoutAdd_SaysWhatToCall()
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -18,6 +18,11 @@ internal sealed class RecordingStore(ISessionStore inner) : ISessionStore
 
     public TimeSpan Delay { get; set; }
 
+    /// <summary>When set, every call waits for it (a hung store); <see cref="Entered"/> says a call is waiting.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public int Count(string kind) => Calls.Count(c => c == kind);
 
     public async ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -47,6 +52,12 @@ internal sealed class RecordingStore(ISessionStore inner) : ISessionStore
     private async Task Before(string kind)
     {
         Calls.Enqueue(kind);
+        if (Gate is { } gate)
+        {
+            Entered.TrySetResult();
+            await gate.Task;
+        }
+
         if (Delay > TimeSpan.Zero)
         {
             await Task.Delay(Delay);

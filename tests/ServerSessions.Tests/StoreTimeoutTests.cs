@@ -1,0 +1,48 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using ServerSessions.Tests.Infrastructure;
+
+namespace ServerSessions.Tests;
+
+/// <summary>A hung store costs a bounded wait and a 503, never a hung request.</summary>
+public sealed class StoreTimeoutTests
+{
+    [Fact]
+    public async Task HungStoreRead_Answers503AfterStoreTimeout()
+    {
+        await using var host = await SessionTestHost.StartAsync(
+            app => app.MapGet("/", (ServerSession session) => session.Get<int>("visits")),
+            o => o.StoreTimeout = TimeSpan.FromSeconds(2));
+        var cookie = "connect.sid=" + Uri.EscapeDataString(new CookieSigner(["keyboard cat"]).Sign("abcdefghijklmnopqrstuvwxyz012345"));
+        host.Store.Gate = new TaskCompletionSource();
+
+        var pending = host.SendAsync("/", cookie);
+        await host.Store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(pending.IsCompleted);
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+
+        using var response = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.True(response.Headers.Contains("Retry-After"));
+        host.Store.Gate.SetResult();
+    }
+
+    [Fact]
+    public async Task HungStoreWrite_Answers503_AndSetsNoCookie()
+    {
+        await using var host = await SessionTestHost.StartAsync(
+            app => app.MapGet("/", (ServerSession session) => session.Set("visits", 1)).WithSession(),
+            o => o.StoreTimeout = TimeSpan.FromSeconds(2));
+        host.Store.Gate = new TaskCompletionSource();
+
+        var pending = host.SendAsync("/");
+        await host.Store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+
+        using var response = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Null(SetCookies.Find(response));
+        host.Store.Gate.SetResult();
+    }
+}

@@ -7,6 +7,21 @@ namespace ServerSessions.Tests;
 /// <summary>A hung store costs a bounded wait and a 503, never a hung request.</summary>
 public sealed class StoreTimeoutTests
 {
+    private static async Task WaitUntilTheStoreIsCalledAsync(SessionTestHost host, Task<HttpResponseMessage> pending)
+    {
+        try
+        {
+            await host.Store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            // Seen once under the full suite and never reproduced: say what state the request was in.
+            throw new Xunit.Sdk.XunitException(
+                $"The store was not called within 30 s. Calls: [{string.Join(",", host.Store.Calls)}], request: {pending.Status}, " +
+                $"thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} queued.");
+        }
+    }
+
     [Fact]
     public async Task HungStoreRead_Answers503AfterStoreTimeout()
     {
@@ -17,7 +32,7 @@ public sealed class StoreTimeoutTests
         host.Store.Gate = new TaskCompletionSource();
 
         var pending = host.SendAsync("/", cookie);
-        await host.Store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitUntilTheStoreIsCalledAsync(host, pending);
         host.Time.Advance(TimeSpan.FromSeconds(1));
         Assert.False(pending.IsCompleted);
         host.Time.Advance(TimeSpan.FromSeconds(1));
@@ -37,7 +52,7 @@ public sealed class StoreTimeoutTests
         host.Store.Gate = new TaskCompletionSource();
 
         var pending = host.SendAsync("/");
-        await host.Store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitUntilTheStoreIsCalledAsync(host, pending);
         host.Time.Advance(TimeSpan.FromSeconds(2));
 
         using var response = await pending.WaitAsync(TimeSpan.FromSeconds(30));

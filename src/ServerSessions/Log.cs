@@ -48,6 +48,9 @@ internal static partial class Log
     [LoggerMessage(2020, LogLevel.Error, "The session store failed; answering 503.")]
     public static partial void StoreFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(2022, LogLevel.Warning, "A request waited too long for an earlier request of the same session; answering 503.")]
+    public static partial void SessionBusy(this ILogger logger, Exception exception);
+
     [LoggerMessage(2021, LogLevel.Error, "The session could not be committed as the response started; the response was aborted.")]
     public static partial void CommitFailedAtResponseStart(this ILogger logger, Exception exception);
 

@@ -47,6 +47,7 @@ public sealed class ServerSession : ISession, ISessionFeature
     private bool _outsidePath;        // the request is outside Cookie.Path: the session is never stored
     private bool _storeWritten;       // written or touched during this request already
     private bool _completed;
+    private string? _lockedId;        // the session this request holds the lock of (Serialized concurrency)
     private string? _sentCookie;
 
     internal ServerSession(HttpContext context, SessionRuntime runtime)
@@ -79,6 +80,9 @@ public sealed class ServerSession : ISession, ISessionFeature
 
     /// <summary>Whether the session has been loaded for this request.</summary>
     public bool IsLoaded => _loaded;
+
+    /// <summary>Whether this request may only read the session (<see cref="ReadOnlySessionAttribute"/>).</summary>
+    public bool IsReadOnly { get; internal set; }
 
     /// <summary>The names of the session's values.</summary>
     /// <exception cref="InvalidOperationException">The session is not loaded.</exception>
@@ -196,7 +200,7 @@ public sealed class ServerSession : ISession, ISessionFeature
 
     /// <summary>Stores a value as JSON. Setting a value equal to the stored one is not a modification.</summary>
     /// <typeparam name="T">The value's type, written as JSON.</typeparam>
-    /// <param name="key">The value's name (case-sensitive; <c>__created</c> and <c>__maxAge</c> are reserved).</param>
+    /// <param name="key">The value's name (case-sensitive; <c>cookie</c>, <c>__created</c> and <c>__maxAge</c> are reserved).</param>
     /// <param name="value">The value.</param>
     /// <exception cref="InvalidOperationException">The session is not loaded, or the response has started.</exception>
     public void Set<T>(string key, T value)
@@ -270,6 +274,20 @@ public sealed class ServerSession : ISession, ISessionFeature
         await DestroyStoredAsync(cancellationToken);
         StartNew();
         _destroyed = true;
+    }
+
+    /// <summary>
+    /// Commits the session now (saves it, sets the cookie) and lets the next request of this session go on, before
+    /// slow work that doesn't need the session. Changing the session afterwards throws.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the store's write.</param>
+    /// <returns>A task that completes when the session is committed.</returns>
+    /// <exception cref="SessionStoreException">The store failed.</exception>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureLoaded();
+        await CommitAsync(cancellationToken);
+        Finish();
     }
 
     /// <summary>Reads the session again from the store, dropping this request's unsaved changes.</summary>
@@ -394,8 +412,16 @@ public sealed class ServerSession : ISession, ISessionFeature
         UpdateCookie(now);
     }
 
-    /// <summary>Drops whatever this request changed: nothing more is written for it.</summary>
-    internal void Abandon() => _completed = true;
+    /// <summary>Ends this request's use of the session: nothing more is written, and the next request may have it.</summary>
+    internal void Finish()
+    {
+        _completed = true;
+        if (_lockedId is not null)
+        {
+            _runtime.Locks.Release(_lockedId);
+            _lockedId = null;
+        }
+    }
 
     internal async Task OnResponseStartingAsync()
     {
@@ -412,7 +438,7 @@ public sealed class ServerSession : ISession, ISessionFeature
         }
         finally
         {
-            _completed = true;
+            Finish();
         }
     }
 
@@ -451,6 +477,12 @@ public sealed class ServerSession : ISession, ISessionFeature
                 _cookieId = id.ToString();
                 _resignCookie = !current;
             }
+        }
+
+        if (_cookieId is not null && options.Concurrency == SessionConcurrency.Serialized && !IsReadOnly)
+        {
+            await _runtime.Locks.AcquireAsync(_cookieId, options.LockTimeout, _runtime.Time, cancellationToken);
+            _lockedId = _cookieId;
         }
 
         if (_cookieId is not null && await GetFromStoreAsync(_cookieId, cancellationToken) is { } record)
@@ -775,6 +807,13 @@ public sealed class ServerSession : ISession, ISessionFeature
     private void EnsureWritable()
     {
         EnsureReadable();
+        if (IsReadOnly)
+        {
+            throw new InvalidOperationException(
+                "This endpoint uses the session read-only ([ReadOnlySession]), so it runs beside other requests of the session " +
+                "and may not change it. Remove the attribute to write (requests of the session then take turns).");
+        }
+
         if (_completed || _context.Response.HasStarted)
         {
             throw new InvalidOperationException(

@@ -78,6 +78,18 @@ public sealed class ServerSessionOptions
     public string? Store { get; set; }
 
     /// <summary>
+    /// What happens when requests of one session overlap. Default <see cref="SessionConcurrency.Serialized"/>: they
+    /// take turns, so no update is lost.
+    /// </summary>
+    public SessionConcurrency Concurrency { get; set; } = SessionConcurrency.Serialized;
+
+    /// <summary>
+    /// How long a request waits for an earlier request of the same session before it gives up with <c>503</c> and
+    /// <c>Retry-After</c> (<see cref="SessionConcurrency.Serialized"/> only). Default 10 seconds.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// How long one store operation may take before the request gives up on it and answers <c>503</c>, so a hung store
     /// costs a bounded wait, not a hung request. Default 5 seconds.
     /// </summary>

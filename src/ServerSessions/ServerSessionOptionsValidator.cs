@@ -79,6 +79,16 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:MaxSessionSize must be at least 64 bytes.");
         }
 
+        if (!Enum.IsDefined(options.Concurrency))
+        {
+            errors.Add("Session:Concurrency must be 'Serialized' or 'LastWriteWins'.");
+        }
+
+        if (options.LockTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Session:LockTimeout must be positive.");
+        }
+
         if (options.StoreTimeout <= TimeSpan.Zero)
         {
             errors.Add("Session:StoreTimeout must be positive.");

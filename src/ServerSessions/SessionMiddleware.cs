@@ -21,9 +21,13 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
         context.Features.Set<ISessionFeature>(session);
         try
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<LoadSessionAttribute>() is not null)
+            if (context.GetEndpoint()?.Metadata is { } metadata)
             {
-                await session.LoadAsync(context.RequestAborted);
+                session.IsReadOnly = metadata.GetMetadata<ReadOnlySessionAttribute>() is not null;
+                if (metadata.GetMetadata<LoadSessionAttribute>() is not null)
+                {
+                    await session.LoadAsync(context.RequestAborted);
+                }
             }
 
             await next(context);
@@ -35,20 +39,25 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
                 await session.CommitAsync();
             }
         }
-        catch (SessionStoreException ex) when (!context.Response.HasStarted)
+        catch (Exception ex) when (ex is SessionStoreException or SessionBusyException && !context.Response.HasStarted)
         {
-            session.Abandon();
-            runtime.Logger.StoreFailed(ex);
+            session.Finish();
+            if (ex is SessionBusyException)
+            {
+                runtime.Logger.SessionBusy(ex);
+            }
+            else
+            {
+                runtime.Logger.StoreFailed(ex);
+            }
+
             await WriteUnavailableAsync(context.Response);
-        }
-        catch
-        {
-            // A failed request saves nothing, not even when an outer exception handler's error page starts the response.
-            session.Abandon();
-            throw;
         }
         finally
         {
+            // Whatever happened, this request is done with the session: a failed request saves nothing (not even when an
+            // outer exception handler's page starts the response later), and the next request of the session may go on.
+            session.Finish();
             context.Features.Set<ISessionFeature>(null);
         }
     }

@@ -27,7 +27,11 @@ internal sealed class SessionPayload
 
     public long? MaxAgeMs { get; }
 
-    public static bool IsReserved(string key) => key is CreatedKey or MaxAgeKey;
+    /// <summary>
+    /// Names a session value may not have: the two metadata members, and <c>cookie</c>, which express-session and the
+    /// connect-redis layout use for the cookie's envelope.
+    /// </summary>
+    public static bool IsReserved(string key) => key is CreatedKey or MaxAgeKey or "cookie";
 
     public static SessionPayload Parse(ReadOnlySpan<byte> json)
     {

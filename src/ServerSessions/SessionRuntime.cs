@@ -50,6 +50,8 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
 
     public TimeProvider Time { get; }
 
+    public SessionLocks Locks { get; } = new();
+
     public ILogger Logger { get; }
 
     /// <summary>The store lifetime of a session without a configured idle timeout or cookie MaxAge.</summary>

@@ -42,14 +42,15 @@ internal sealed class SessionTestHost : IAsyncDisposable
         Action<WebApplication> map,
         Action<ServerSessionOptions>? configure = null,
         Action<IServiceCollection>? services = null,
-        Action<WebApplication>? beforeSessions = null)
+        Action<WebApplication>? beforeSessions = null,
+        Func<TimeProvider, ISessionStore>? store = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
         var memory = new MemorySessionStore(new MemorySessionStoreOptions(), time);
-        var store = new RecordingStore(memory);
+        var recording = new RecordingStore(store?.Invoke(time) ?? memory);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddRouting();
         builder.Services
@@ -58,14 +59,14 @@ internal sealed class SessionTestHost : IAsyncDisposable
                 o.Secret = "keyboard cat";
                 configure?.Invoke(o);
             })
-            .AddStore("Recording", _ => store);
+            .AddStore("Recording", _ => recording);
         services?.Invoke(builder.Services);
         var app = builder.Build();
         beforeSessions?.Invoke(app);
         app.UseServerSessions();
         map(app);
         await app.StartAsync();
-        return new SessionTestHost(app, store, time, memory);
+        return new SessionTestHost(app, recording, time, memory);
     }
 
     /// <summary>Sends a request with an optional raw Cookie header.</summary>

@@ -1,0 +1,322 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerSessions.Sqlite;
+using ServerSessions.Tests.Infrastructure;
+
+namespace ServerSessions.Tests;
+
+/// <summary>
+/// Overlapping requests of one session: with Serialized concurrency no update is lost, other sessions are never
+/// slowed, read-only endpoints run side by side. Timing claims are proven with gates, not stopwatches.
+/// </summary>
+public sealed class ConcurrencyTests
+{
+    private static string Count(ServerSession session)
+    {
+        var visits = session.Get<int>("visits") + 1;
+        session.Set("visits", visits);
+        return visits.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<string> FirstVisitAsync(SessionTestHost host, string path = "/count")
+    {
+        using var response = await host.SendAsync(path);
+        Assert.Equal("1", await response.Content.ReadAsStringAsync());
+        return SetCookies.Pair(response);
+    }
+
+    private static async Task AssertNoLostUpdateAsync(SessionTestHost host)
+    {
+        var cookie = await FirstVisitAsync(host);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
+        {
+            using var response = await host.SendAsync("/count", cookie);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return int.Parse(await response.Content.ReadAsStringAsync(), CultureInfo.InvariantCulture);
+        }));
+
+        Assert.Equal(Enumerable.Range(2, 200), responses.Order());
+        Assert.Equal("202", await host.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task TwoHundredOverlappingRequests_OnMemory_LoseNoUpdate()
+    {
+        await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/count", Count));
+        await AssertNoLostUpdateAsync(host);
+    }
+
+    [Fact]
+    public async Task TwoHundredOverlappingRequests_OnSqlite_LoseNoUpdate()
+    {
+        var folder = Directory.CreateTempSubdirectory("serversessions-concurrency-");
+        SqliteSessionStore? sqlite = null;
+        try
+        {
+            await using (var host = await SessionTestHost.StartAsync(
+                app => app.MapGet("/count", Count),
+                store: time => sqlite = new SqliteSessionStore(
+                    new SqliteSessionStoreOptions { Path = Path.Combine(folder.FullName, "sessions.db") }, time, NullLogger<SqliteSessionStore>.Instance)))
+            {
+                await AssertNoLostUpdateAsync(host);
+            }
+        }
+        finally
+        {
+            if (sqlite is not null)
+            {
+                await sqlite.DisposeAsync();
+            }
+
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task SecondRequestOfASession_WaitsUntilTheFirstCommits()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = 0;
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                Interlocked.Increment(ref entered);
+                inside.TrySetResult();
+                await release.Task;
+                return Count(session);
+            });
+        });
+        var cookie = await FirstVisitAsync(host);
+
+        var holder = host.SendAsync("/hold", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var waiter = host.SendAsync("/hold", cookie);
+
+        // The waiter is queued behind the holder's lock, not inside the action.
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
+        Assert.Equal(1, Volatile.Read(ref entered));
+        Assert.False(waiter.IsCompleted);
+
+        release.SetResult();
+        using var first = await holder;
+        using var second = await waiter;
+        Assert.Equal(("2", "3"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task BusySession_DoesNotDelayANewVisitorOrAnotherSession()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                inside.TrySetResult();
+                await release.Task;
+                return Count(session);
+            });
+        });
+        var busy = await FirstVisitAsync(host);
+        var other = await FirstVisitAsync(host);
+        var holder = host.SendAsync("/hold", busy);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // While the busy session is held: a new visitor and another session are served at once.
+        Assert.Equal("1", await host.GetStringAsync("/count"));
+        Assert.Equal("2", await host.GetStringAsync("/count", other));
+        Assert.False(holder.IsCompleted);
+
+        release.SetResult();
+        using var held = await holder;
+        Assert.Equal("2", await held.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ReadOnlyEndpoints_RunInParallel_EvenBesideAWriter()
+    {
+        var writerInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseWriter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var readers = new CountdownEvent(2);
+        var bothReadersInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                writerInside.TrySetResult();
+                await releaseWriter.Task;
+                return Count(session);
+            });
+            app.MapGet("/read", async (ServerSession session) =>
+            {
+                if (readers.Signal())
+                {
+                    bothReadersInside.TrySetResult();
+                }
+
+                await bothReadersInside.Task; // neither returns until both are inside at once
+                return session.Get<int>("visits").ToString(CultureInfo.InvariantCulture);
+            }).WithMetadata(new ReadOnlySessionAttribute());
+        });
+        var cookie = await FirstVisitAsync(host);
+        var writer = host.SendAsync("/hold", cookie);
+        await writerInside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var reads = await Task.WhenAll(host.GetStringAsync("/read", cookie), host.GetStringAsync("/read", cookie)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["1", "1"], reads);
+        Assert.False(writer.IsCompleted);
+        releaseWriter.SetResult();
+        (await writer).Dispose();
+    }
+
+    [Fact]
+    public async Task WritingInAReadOnlyEndpoint_ThrowsAClearError()
+    {
+        InvalidOperationException? error = null;
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/read", (ServerSession session) =>
+            {
+                error = Assert.Throws<InvalidOperationException>(() => session.Set("visits", 99));
+                session.Touch(); // allowed
+                return "ok";
+            }).WithMetadata(new ReadOnlySessionAttribute());
+        });
+        var cookie = await FirstVisitAsync(host);
+        Assert.Equal("ok", await host.GetStringAsync("/read", cookie));
+        Assert.Contains("read-only", error!.Message, StringComparison.Ordinal);
+        Assert.Equal("2", await host.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task LastWriteWins_LosesAnUpdate_WhenTwoRequestsOverlap()
+    {
+        using var barrier = new Barrier(2);
+        await using var host = await SessionTestHost.StartAsync(
+            app =>
+            {
+                app.MapGet("/count", Count);
+                app.MapGet("/overlap", async (ServerSession session) =>
+                {
+                    var visits = session.Get<int>("visits") + 1;
+                    await Task.Run(() => barrier.SignalAndWait(TimeSpan.FromSeconds(30))); // both inside the action at once
+                    session.Set("visits", visits);
+                    return visits;
+                });
+            },
+            o => o.Concurrency = SessionConcurrency.LastWriteWins);
+        var cookie = await FirstVisitAsync(host);
+        await Task.WhenAll(host.GetStringAsync("/overlap", cookie), host.GetStringAsync("/overlap", cookie));
+        Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // 1 + two overlapping visits counted as one
+    }
+
+    [Fact]
+    public async Task WaitingLongerThanLockTimeout_Answers503WithRetryAfter_AndWritesNothing()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await SessionTestHost.StartAsync(
+            app =>
+            {
+                app.MapGet("/count", Count);
+                app.MapGet("/hold", async (ServerSession session) =>
+                {
+                    inside.TrySetResult();
+                    await release.Task;
+                    return Count(session);
+                });
+            },
+            o => o.LockTimeout = TimeSpan.FromSeconds(10));
+        var cookie = await FirstVisitAsync(host);
+        var holder = host.SendAsync("/hold", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var waiter = host.SendAsync("/count", cookie);
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
+
+        // A second at a time: the wait's timer starts just after the waiter is queued, so one jump could land before it.
+        var waited = 0;
+        while (!waiter.IsCompleted && waited < 30)
+        {
+            host.Time.Advance(TimeSpan.FromSeconds(1));
+            waited++;
+            await Task.WhenAny(waiter, Task.Delay(100));
+        }
+
+        Assert.InRange(waited, 10, 11);
+        using var busy = await waiter;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.True(busy.Headers.Contains("Retry-After"));
+
+        release.SetResult();
+        (await holder).Dispose();
+        Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // 1, the holder's 2, then 3: the 503 wrote nothing
+    }
+
+    [Fact]
+    public async Task CompleteAsync_LetsTheNextRequestGoOn_AndLaterWritesThrow()
+    {
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        InvalidOperationException? lateWrite = null;
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/slow", async (ServerSession session) =>
+            {
+                var visits = Count(session);
+                await session.CompleteAsync();
+                completed.TrySetResult();
+                await release.Task; // slow work that doesn't need the session
+                lateWrite = Assert.Throws<InvalidOperationException>(() => session.Set("late", true));
+                return visits;
+            });
+        });
+        var cookie = await FirstVisitAsync(host);
+        var slow = host.SendAsync("/slow", cookie);
+        await completed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // not blocked by the slow request
+        release.SetResult();
+        using var slowResponse = await slow;
+        Assert.Equal("2", await slowResponse.Content.ReadAsStringAsync());
+        Assert.NotNull(lateWrite);
+        Assert.Equal("4", await host.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task FailedRequest_ReleasesTheSession()
+    {
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/throw", string (ServerSession session) => throw new InvalidOperationException("boom"));
+        });
+        var cookie = await FirstVisitAsync(host);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.SendAsync("/throw", cookie));
+        Assert.Equal("2", await host.GetStringAsync("/count", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private static SessionLocks Locks(SessionTestHost host) =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SessionRuntime>(host.Services).Locks;
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        // Bounded polling of a condition (not of time): the state it waits for is reached by other tasks.
+        for (var i = 0; i < 3000 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+}

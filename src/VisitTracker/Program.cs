@@ -29,7 +29,9 @@ builder.Services.Configure<ForwardedHeadersOptions>(options =>
 
 // Sessions with the seed's settings. The seed's secret 'my-secret' is gone on purpose: a secret in source signs
 // cookies anyone can forge. Session__Secret (or Session__Secrets__0, …) sets one; without it, a 256-bit secret is
-// generated once and kept beside the SQLite database. Sessions live in SQLite unless Session__Store=Memory.
+// generated once and kept beside the SQLite database. Sessions live in SQLite unless Session__Store=Memory, or
+// Session__Store=Redis with Session__Redis__Configuration (127.0.0.1:6379): shared by every instance and by express
+// apps on connect-redis, so that one requires Session__Secret, the same everywhere.
 builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), options =>
 {
     options.Resave = false;
@@ -37,7 +39,7 @@ builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), 
     options.Cookie.Secure = CookieSecure.False;
     options.Cookie.SameSite = CookieSameSite.Lax;
     options.Store ??= "Sqlite";
-}).AddSqliteStore();
+}).AddSqliteStore().AddRedisStore();
 
 // No Server header (and, unlike Express, there is no X-Powered-By to remove).
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);

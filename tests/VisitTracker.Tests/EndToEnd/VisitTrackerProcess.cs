@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using System.Text;
+using ServerSessions.Testing;
 
 namespace VisitTracker.Tests.EndToEnd;
 
@@ -11,39 +7,14 @@ namespace VisitTracker.Tests.EndToEnd;
 /// The real app, run as <c>dotnet VisitTracker.dll</c> on a free 127.0.0.1 port, with its SQLite database (and the
 /// generated secret beside it) in a temporary data folder. Disposing kills the process, so no test leaves one behind.
 /// </summary>
-internal sealed class VisitTrackerProcess : IAsyncDisposable
+internal sealed class VisitTrackerProcess : AppProcess
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
-    private const int SigTerm = 15;
-
-    // Apps still running when the test host exits (a test that never disposed its app) are killed with it.
-    private static readonly ConcurrentDictionary<Process, bool> Running = KilledOnExit();
-
-    private readonly Process _process;
     private readonly TempFolder? _ownedData;
-    private readonly StringBuilder _output = new();
 
-    private VisitTrackerProcess(Process process, Uri baseAddress, TempFolder? ownedData)
+    private VisitTrackerProcess(ProcessStartInfo start, int port, TempFolder? ownedData)
+        : base("VisitTracker", start, port)
     {
-        _process = process;
-        BaseAddress = baseAddress;
         _ownedData = ownedData;
-    }
-
-    /// <summary>Where the app answers, such as <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri BaseAddress { get; }
-
-    /// <summary>What the app wrote to stdout and stderr so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
     }
 
     /// <summary>
@@ -53,115 +24,47 @@ internal sealed class VisitTrackerProcess : IAsyncDisposable
     /// <param name="data">The folder holding the app's database.</param>
     /// <param name="portFromEnvironment">Give the port as the <c>PORT</c> variable instead of <c>--urls</c>.</param>
     /// <param name="environment">More environment variables for the app.</param>
-    public static async Task<VisitTrackerProcess> StartAsync(
+    /// <exception cref="AppExitedException">The app exited before serving (a startup error).</exception>
+    public static Task<VisitTrackerProcess> StartAsync(
         TempFolder? data = null, bool portFromEnvironment = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var ownedData = data is null ? new TempFolder() : null;
-        // Another process may take the free port before the app binds it; then the app exits and we try another.
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreePort();
-            var app = Launch(data ?? ownedData!, port, portFromEnvironment, environment, ownedData);
-            try
-            {
-                await app.WaitUntilServingAsync();
-                return app;
-            }
-            catch (AppExitedException) when (attempt < 3 && app.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                await app.DisposeProcessAsync();
-            }
-            catch
-            {
-                await app.DisposeAsync();
-                throw;
-            }
-        }
+        return StartAsync(port => new VisitTrackerProcess(StartInfo(data ?? ownedData!, port, portFromEnvironment, environment), port, ownedData));
     }
 
-    /// <summary>Stops the app as a service manager would (SIGTERM), waits for it to exit, and checks it shut down cleanly.</summary>
-    public async Task StopAsync()
+    /// <summary>Starts the app with its sessions in <paramref name="redis"/> (<c>Session__Store=Redis</c>), signed with <paramref name="secret"/>.</summary>
+    /// <param name="redis">The Redis server.</param>
+    /// <param name="secret">The secret, the same for every app that shares the sessions.</param>
+    /// <param name="environment">More environment variables for the app.</param>
+    public static Task<VisitTrackerProcess> StartOnRedisAsync(RedisServer redis, string secret, IReadOnlyDictionary<string, string>? environment = null)
     {
-        if (SendSignal(_process.Id, SigTerm) != 0)
+        var variables = new Dictionary<string, string>
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}.");
+            ["Session__Store"] = "Redis",
+            ["Session__Redis__Configuration"] = redis.ConfigurationString,
+            ["Session__Secret"] = secret,
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            variables[name] = value;
         }
 
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        await _process.WaitForExitAsync(timeout.Token);
-        Assert.True(_process.ExitCode == 0, $"VisitTracker exited with code {_process.ExitCode} on SIGTERM. Output:\n{Output}");
+        return StartAsync(environment: variables);
     }
 
-    /// <summary>Kills the app at once (SIGKILL, like <c>kill -9</c>): no shutdown code runs.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        await _process.WaitForExitAsync(timeout.Token);
-    }
+    /// <inheritdoc cref="Visitor.CountIn"/>
+    public override int CountIn(string html) => Visitor.CountIn(html);
 
-    /// <summary>A new HTTP client for the app: no cookie handling, no redirects, no proxy.</summary>
-    public HttpClient CreateClient() => new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false })
+    public override async ValueTask DisposeAsync()
     {
-        BaseAddress = BaseAddress,
-        Timeout = TimeSpan.FromSeconds(30),
-    };
-
-    public async ValueTask DisposeAsync()
-    {
-        await DisposeProcessAsync();
+        await base.DisposeAsync();
         _ownedData?.Dispose();
     }
 
-    private async Task DisposeProcessAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                using var timeout = new CancellationTokenSource(StopTimeout);
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // It exited between the check and the kill.
-        }
-
-        Running.TryRemove(_process, out _);
-        _process.Dispose();
-    }
-
-    private static ConcurrentDictionary<Process, bool> KilledOnExit()
-    {
-        var running = new ConcurrentDictionary<Process, bool>();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            foreach (var process in running.Keys)
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // Already gone.
-                }
-            }
-        };
-        return running;
-    }
-
-    private static VisitTrackerProcess Launch(
-        TempFolder data, int port, bool portFromEnvironment, IReadOnlyDictionary<string, string>? environment, TempFolder? ownedData)
+    private static ProcessStartInfo StartInfo(TempFolder data, int port, bool portFromEnvironment, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
             // Not the app's folder: the app must find its views and static files wherever it is started.
             WorkingDirectory = data.Path,
         };
@@ -191,65 +94,7 @@ internal sealed class VisitTrackerProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var process = new Process { StartInfo = start };
-        var app = new VisitTrackerProcess(process, new Uri($"http://127.0.0.1:{port}/"), ownedData);
-        process.OutputDataReceived += (_, e) => app.Record(e.Data);
-        process.ErrorDataReceived += (_, e) => app.Record(e.Data);
-        process.Start();
-        Running.TryAdd(process, true);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return app;
-    }
-
-    private async Task WaitUntilServingAsync()
-    {
-        using var client = CreateClient();
-        client.Timeout = TimeSpan.FromSeconds(5);
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new AppExitedException($"VisitTracker exited with code {_process.ExitCode} before serving. Output:\n{Output}");
-            }
-
-            try
-            {
-                // A static file: it answers once the app is up, and creates no session.
-                using var response = await client.GetAsync(new Uri("/css/styles.css", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Listening but slow to start.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"VisitTracker did not serve within {StartTimeout}. Output:\n{Output}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private void Record(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
+        return start;
     }
 
     /// <summary>The app's build output, which the test project copies beside its own.</summary>
@@ -263,18 +108,4 @@ internal sealed class VisitTrackerProcess : IAsyncDisposable
             return dll;
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    // .NET can't send SIGTERM itself. "libc.so.6": plain "libc" resolves only where libc6-dev is installed. DllImport,
-    // not LibraryImport: that one needs unsafe code enabled, for one call with two ints.
-    [DllImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
-
-    private sealed class AppExitedException(string message) : Exception(message);
 }

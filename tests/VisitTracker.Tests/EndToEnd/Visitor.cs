@@ -5,9 +5,10 @@ namespace VisitTracker.Tests.EndToEnd;
 
 /// <summary>
 /// One browser's worth of requests: keeps the <c>connect.sid</c> cookie by hand (so tests can see and tamper with the
-/// exact value) and reads the count off the page.
+/// exact value) and reads the count off the page. It visits <paramref name="app"/> unless told another app on the same
+/// site (127.0.0.1, whatever the port: a browser's cookies ignore the port), with the same cookie.
 /// </summary>
-internal sealed partial class Visitor(VisitTrackerProcess app) : IDisposable
+internal sealed partial class Visitor(AppProcess app) : IDisposable
 {
     private readonly HttpClient _client = app.CreateClient();
 
@@ -15,9 +16,12 @@ internal sealed partial class Visitor(VisitTrackerProcess app) : IDisposable
     public string? Cookie { get; set; }
 
     /// <summary>Sends a request with this visitor's cookie, and keeps a new <c>connect.sid</c> the response sets.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path)
+    /// <param name="method">The method.</param>
+    /// <param name="path">The path, such as <c>/</c>.</param>
+    /// <param name="at">The app to send it to; the visitor's own app by default.</param>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, AppProcess? at = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        using var request = new HttpRequestMessage(method, new Uri((at ?? app).BaseAddress, path));
         if (Cookie is not null)
         {
             request.Headers.Add("Cookie", Cookie);
@@ -33,11 +37,12 @@ internal sealed partial class Visitor(VisitTrackerProcess app) : IDisposable
     }
 
     /// <summary>Loads the page and returns the count it shows.</summary>
-    public async Task<int> VisitAsync()
+    /// <param name="at">The app to visit; the visitor's own app by default.</param>
+    public async Task<int> VisitAsync(AppProcess? at = null)
     {
-        using var response = await SendAsync(HttpMethod.Get, "/");
+        using var response = await SendAsync(HttpMethod.Get, "/", at);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return CountIn(await response.Content.ReadAsStringAsync());
+        return (at ?? app).CountIn(await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>The <c>connect.sid</c> Set-Cookie header of a response, if any.</summary>
@@ -46,7 +51,7 @@ internal sealed partial class Visitor(VisitTrackerProcess app) : IDisposable
             ? values.SingleOrDefault(v => v.StartsWith("connect.sid=", StringComparison.Ordinal))
             : null;
 
-    /// <summary>The count in the page's message, checking its grammar ("1 time", "2 times").</summary>
+    /// <summary>The count in VisitTracker's message, checking its grammar ("1 time", "2 times").</summary>
     public static int CountIn(string html)
     {
         var match = Message().Match(html);

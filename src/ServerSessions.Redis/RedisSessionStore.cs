@@ -1,0 +1,255 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace ServerSessions.Redis;
+
+/// <summary>
+/// Keeps sessions in Redis (or a Redis Cluster), one string key per session in connect-redis's layout, so several app
+/// instances, and express-session apps using connect-redis, share them.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each session is the key <c><see cref="RedisSessionStoreOptions.KeyPrefix"/>&lt;id&gt;</c> holding the session's JSON
+/// with express-session's <c>cookie</c> object, and expires when the session does (<c>SET … PXAT</c>). Every method is
+/// one round trip on one key: a load is a script that reads the value and its expiry, a save is one <c>SET</c>, a
+/// touch is a script that moves the expiry of a key that is still live, a destroy is one <c>UNLINK</c>.
+/// </para>
+/// <para>
+/// Expiry follows the store's <see cref="TimeProvider"/>: keys are written to expire at the session's instant, and a
+/// key whose expiry has passed by that clock is neither returned nor touched, whatever Redis's clock says.
+/// </para>
+/// <para>
+/// Faults are exceptions from the methods: while Redis is unreachable commands fail at once instead of queueing, and
+/// a command that gets no answer fails after <see cref="RedisSessionStoreOptions.OperationTimeout"/>. The connection
+/// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>PEXPIRETIME</c>.
+/// </para>
+/// </remarks>
+public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
+{
+    // Returns nil for a missing key, else {value, absolute expiry in Unix ms (-1 when the key has none)}.
+    private const string LoadScript = """
+        local value = redis.call('GET', KEYS[1])
+        if not value then return false end
+        return {value, redis.call('PEXPIRETIME', KEYS[1])}
+        """;
+
+    // ARGV[1] = now, ARGV[2] = the new expiry, in Unix ms by the store's clock. A key already expired by that clock stays
+    // as it is (it is never returned again); a new expiry that has already passed deletes the key.
+    private const string TouchScript = """
+        local expires = redis.call('PEXPIRETIME', KEYS[1])
+        if expires == -2 or (expires ~= -1 and expires <= tonumber(ARGV[1])) then return 0 end
+        if tonumber(ARGV[2]) <= tonumber(ARGV[1]) then return redis.call('DEL', KEYS[1]) end
+        return redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+        """;
+
+    private readonly Task<ConnectionMultiplexer> _connection;
+    private readonly string _keyPrefix;
+    private readonly ConnectRedisLayout _layout;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _endpoints;
+    private readonly TimeSpan _operationTimeout;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _failedEndpoints = new(StringComparer.Ordinal);
+    private readonly Lock _disposeLock = new();
+    private Task? _disposal;
+
+    /// <summary>
+    /// Creates the store and starts connecting in the background; the constructor never waits for Redis, and the
+    /// store works as soon as Redis is reachable.
+    /// </summary>
+    /// <param name="options">The Redis configuration, key prefix and timeout.</param>
+    /// <param name="cookie">The session cookie's settings, written into each value as express-session's <c>cookie</c> object.</param>
+    /// <param name="timeProvider">The clock that decides expiry.</param>
+    /// <param name="logger">Where the store reports its connection's failures and recoveries.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public RedisSessionStore(RedisSessionStoreOptions options, SessionCookieOptions cookie, TimeProvider timeProvider, ILogger<RedisSessionStore> logger)
+        : this(options, cookie, timeProvider, (ILogger)logger)
+    {
+    }
+
+    internal RedisSessionStore(RedisSessionStoreOptions options, SessionCookieOptions cookie, TimeProvider timeProvider, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(cookie);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        var failures = RedisSessionStoreOptionsValidator.Check(options);
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", failures), nameof(options));
+        }
+
+        _keyPrefix = options.KeyPrefix;
+        _layout = new ConnectRedisLayout(cookie);
+        _time = timeProvider;
+        _logger = logger;
+        _operationTimeout = options.OperationTimeout;
+        var configuration = ClientConfiguration(options);
+        _endpoints = Describe(configuration.EndPoints);
+        _logger.Connecting(_endpoints, _keyPrefix, options.OperationTimeout);
+        _connection = ConnectAsync(configuration);
+    }
+
+    /// <summary>The Redis key of the session <paramref name="id"/>.</summary>
+    internal RedisKey Key(string id) => _keyPrefix + id;
+
+    /// <inheritdoc />
+    public async ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var database = await DatabaseAsync(cancellationToken);
+        var result = await Bounded(database.ScriptEvaluateAsync(LoadScript, [Key(id)]), cancellationToken);
+        if (result.IsNull)
+        {
+            return null;
+        }
+
+        var parts = (RedisResult[])result!;
+        var expiresMs = (long)parts[1];
+        var expires = expiresMs == -1 ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeMilliseconds(expiresMs);
+        if (expiresMs == -2 || expires <= _time.GetUtcNow())
+        {
+            return null;
+        }
+
+        return new SessionRecord(_layout.FromStored((byte[])parts[0]! ?? []), expires);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="SessionDataException">The session has a value named <c>cookie</c>, which connect-redis's layout reserves.</exception>
+    public async ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var database = await DatabaseAsync(cancellationToken);
+        if (record.Expires <= _time.GetUtcNow())
+        {
+            await Bounded(database.KeyDeleteAsync(Key(id)), cancellationToken);
+            return;
+        }
+
+        var value = _layout.ToStored(record.Payload, record.Expires);
+        await Bounded(database.StringSetAsync(Key(id), value, new Expiration(record.Expires.UtcDateTime)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DestroyAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var database = await DatabaseAsync(cancellationToken);
+        await Bounded(database.KeyDeleteAsync(Key(id)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var database = await DatabaseAsync(cancellationToken);
+        RedisValue[] times = [_time.GetUtcNow().ToUnixTimeMilliseconds(), expires.ToUnixTimeMilliseconds()];
+        await Bounded(database.ScriptEvaluateAsync(TouchScript, [Key(id)], times), cancellationToken);
+    }
+
+    /// <summary>Closes the connection. Every write has completed by then: none are queued.</summary>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    public ValueTask DisposeAsync()
+    {
+        lock (_disposeLock)
+        {
+            _disposal ??= CloseAsync();
+        }
+
+        return new ValueTask(_disposal);
+    }
+
+    private static ConfigurationOptions ClientConfiguration(RedisSessionStoreOptions options)
+    {
+        var configuration = ConfigurationOptions.Parse(options.Configuration!);
+        var timeout = (int)options.OperationTimeout.TotalMilliseconds;
+
+        // Start while Redis is down and reconnect by itself; never queue commands while disconnected (the default), so a
+        // request during an outage fails at once with a 503 instead of waiting for a timeout.
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectRetry = 1;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ConnectTimeout = timeout;
+        configuration.SyncTimeout = timeout;
+        configuration.AsyncTimeout = timeout;
+
+        // The default waits ConnectTimeout / 2 and more between attempts, growing to 10 s; sessions should come back
+        // within a couple of seconds of Redis.
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(500, 2000);
+        return configuration;
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration)
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+
+        // The client reports every failed reconnection attempt; log the outage and the recovery once each.
+        connection.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive && _failedEndpoints.TryAdd(Describe(e.EndPoint), 0))
+            {
+                _logger.ConnectionFailed(Describe(e.EndPoint), e.FailureType, e.Exception);
+            }
+        };
+        connection.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive && _failedEndpoints.TryRemove(Describe(e.EndPoint), out byte _))
+            {
+                _logger.ConnectionRestored(Describe(e.EndPoint));
+            }
+        };
+        if (!connection.IsConnected)
+        {
+            _logger.NotConnected(_endpoints);
+            foreach (var endpoint in configuration.EndPoints)
+            {
+                _failedEndpoints.TryAdd(Describe(endpoint), 0);
+            }
+        }
+
+        return connection;
+    }
+
+    private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposal is not null, this);
+
+        // Only the first operations wait here, while the store's first connection attempt is under way.
+        var connection = _connection.IsCompletedSuccessfully ? _connection.Result : await _connection.WaitAsync(_operationTimeout, cancellationToken);
+        return connection.GetDatabase();
+    }
+
+    // The client gives up on a command after OperationTimeout; a caller that cancels stops waiting sooner, though a
+    // command already sent may still apply.
+    private static Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? operation.WaitAsync(cancellationToken) : operation;
+
+    private async Task CloseAsync()
+    {
+        ConnectionMultiplexer connection;
+        try
+        {
+            connection = await _connection;
+        }
+        catch (Exception)
+        {
+            return; // no connection was made: nothing to close
+        }
+
+        await connection.CloseAsync(allowCommandsToComplete: true);
+        await connection.DisposeAsync();
+        _logger.Closed(_endpoints);
+    }
+
+    private static string Describe(IEnumerable<EndPoint> endpoints) => string.Join(", ", endpoints.Select(Describe));
+
+    private static string Describe(EndPoint? endpoint) => endpoint switch
+    {
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        null => "(unknown)",
+        _ => endpoint.ToString() ?? "(unknown)",
+    };
+}

@@ -1,0 +1,516 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerSessions.Redis;
+using ServerSessions.Testing;
+using StackExchange.Redis;
+
+namespace ServerSessions.Tests.Stores;
+
+/// <summary>
+/// What the Redis store promises beyond the store contract (which <see cref="RedisSessionStoreConformanceTests"/> covers):
+/// connect-redis's layout and TTLs on a real server, a cluster, and outages. Tests on the shared server use keys under a
+/// prefix of their own; tests that stop or pause a server start their own.
+/// </summary>
+public sealed class RedisSessionStoreTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly string _prefix = $"test-{Guid.NewGuid():N}:";
+    private readonly List<RedisSessionStore> _stores = [];
+    private RedisServer _server = null!;
+    private ConnectionMultiplexer _redis = null!;
+
+    private IDatabase Redis => _redis.GetDatabase();
+
+    public async Task InitializeAsync()
+    {
+        _server = await RedisServer.Shared;
+        _redis = await ConnectionMultiplexer.ConnectAsync(_server.ConfigurationString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        await _server.DeleteKeysAsync(_prefix + "*");
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StoredValue_IsConnectRedisJson_UnderPrefixAndId()
+    {
+        var store = Open();
+        var id = NewId();
+
+        await store.SetAsync(id, Record("""{"visits":3,"__created":1764201600000}""", TimeSpan.FromMinutes(5)), None);
+
+        Assert.Equal(
+            """{"cookie":{"originalMaxAge":null,"expires":null,"secure":false,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":3,"__created":1764201600000}""",
+            (string?)await Redis.StringGetAsync(_prefix + id));
+    }
+
+    [Fact]
+    public async Task ValueWrittenAsConnectRedisWritesIt_Loads()
+    {
+        var store = Open(cookie => cookie.MaxAge = TimeSpan.FromDays(1));
+        var id = NewId();
+        var expires = DateTimeOffset.UtcNow.AddDays(1);
+
+        // connect-redis: SET sess:<id> JSON.stringify(session) EX ceil((cookie.expires - now) / 1000)
+        var value = $$"""{"cookie":{"originalMaxAge":86400000,"expires":"{{expires:yyyy-MM-ddTHH:mm:ss.fffZ}}","secure":false,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":5}""";
+        await Redis.StringSetAsync(_prefix + id, value, TimeSpan.FromSeconds(86400));
+
+        var record = await store.GetAsync(id, None);
+
+        Assert.NotNull(record);
+        Assert.Equal("""{"visits":5}""", Text(record.Value.Payload));
+        Assert.InRange(record.Value.Expires, expires.AddSeconds(-5), expires.AddSeconds(5));
+    }
+
+    [Fact]
+    public async Task Key_ExpiresAtTheSessionsExpiry()
+    {
+        var store = Open();
+        var id = NewId();
+        var expires = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddSeconds(90).ToUnixTimeMilliseconds() + 7);
+
+        await store.SetAsync(id, Record("{}", expires), None);
+
+        Assert.Equal(expires, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(_prefix + id));
+        Assert.Equal(expires, (await store.GetAsync(id, None))?.Expires);
+    }
+
+    [Fact]
+    public async Task Touch_ResetsTheKeysTtl_AndLeavesTheValue()
+    {
+        var store = Open();
+        var id = NewId();
+        await store.SetAsync(id, Record("""{"visits":1}""", TimeSpan.FromMinutes(1)), None);
+        var value = await Redis.StringGetAsync(_prefix + id);
+        var later = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
+
+        await store.TouchAsync(id, later, None);
+
+        Assert.Equal(later, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(_prefix + id));
+        Assert.Equal(value, await Redis.StringGetAsync(_prefix + id));
+    }
+
+    [Fact]
+    public async Task KeyTouchedByConnectRedis_IsLoadedWithItsNewExpiry()
+    {
+        var store = Open();
+        var id = NewId();
+        await store.SetAsync(id, Record("""{"visits":1}""", TimeSpan.FromMinutes(1)), None);
+
+        await Redis.KeyExpireAsync(_prefix + id, TimeSpan.FromHours(2)); // connect-redis's touch: EXPIRE key ttl
+
+        var record = await store.GetAsync(id, None);
+        Assert.InRange(record?.Expires ?? default, DateTimeOffset.UtcNow.AddHours(2).AddSeconds(-5), DateTimeOffset.UtcNow.AddHours(2).AddSeconds(5));
+    }
+
+    [Fact]
+    public async Task KeyPrefix_IsConfigurable_AndDefaultsToConnectRedisOne()
+    {
+        var mine = Open(configure: options => options.KeyPrefix = _prefix + "app1:");
+        var theirs = Open(configure: options => options.KeyPrefix = _prefix + "app2:");
+        var id = NewId();
+
+        await mine.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+
+        Assert.True(await Redis.KeyExistsAsync(_prefix + "app1:" + id));
+        Assert.Null(await theirs.GetAsync(id, None));
+        Assert.Equal("sess:", new RedisSessionStoreOptions().KeyPrefix);
+    }
+
+    [Fact]
+    public async Task SessionSetWithAPassedExpiry_DeletesTheKey()
+    {
+        var store = Open();
+        var id = NewId();
+        await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+
+        await store.SetAsync(id, Record("{}", DateTimeOffset.UtcNow.AddSeconds(-1)), None);
+
+        Assert.False(await Redis.KeyExistsAsync(_prefix + id));
+    }
+
+    [Fact]
+    public async Task Destroy_DeletesTheKey()
+    {
+        var store = Open();
+        var id = NewId();
+        await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+
+        await store.DestroyAsync(id, None);
+
+        Assert.False(await Redis.KeyExistsAsync(_prefix + id));
+    }
+
+    [Fact]
+    public async Task SessionValueNamedCookie_IsRefused_AndNothingIsStored()
+    {
+        var store = Open();
+        var id = NewId();
+
+        await Assert.ThrowsAsync<SessionDataException>(() => store.SetAsync(id, Record("""{"cookie":1}""", TimeSpan.FromMinutes(1)), None).AsTask());
+
+        Assert.False(await Redis.KeyExistsAsync(_prefix + id));
+    }
+
+    [Theory]
+    [InlineData(null, null, 24 * 60)] // connect-redis's default: one day
+    [InlineData(20, null, 20)]
+    [InlineData(20, 60, 20)] // the idle timeout comes first
+    [InlineData(60, 10, 10)] // the cookie expires first
+    [InlineData(null, 30, 30)]
+    public async Task KeysTtl_IsTheEarlierOfTheCookiesExpiryAndTheIdleTimeout_AndEachRequestResetsIt(int? idleMinutes, int? maxAgeMinutes, int expectedMinutes)
+    {
+        await using var app = await StartAppAsync(session =>
+        {
+            session.IdleTimeout = idleMinutes is { } idle ? TimeSpan.FromMinutes(idle) : null;
+            session.Cookie.MaxAge = maxAgeMinutes is { } maxAge ? TimeSpan.FromMinutes(maxAge) : null;
+        });
+        var client = app.GetTestClient();
+        var (cookie, id) = await VisitAsync(client, null);
+        var expected = TimeSpan.FromMinutes(expectedMinutes);
+        AssertAbout(expected, await Redis.KeyTimeToLiveAsync(_prefix + id));
+
+        await Redis.KeyExpireAsync(_prefix + id, TimeSpan.FromSeconds(30));
+        using (var response = await client.SendAsync(Request("/peek", cookie)))
+        {
+            Assert.Equal("1", await response.Content.ReadAsStringAsync());
+        }
+
+        AssertAbout(expected, await Redis.KeyTimeToLiveAsync(_prefix + id)); // touched, not rewritten
+    }
+
+    [Fact]
+    public async Task StoreOutage_IsA503WithRetryAfter_Promptly_AndTheAppRecoversWithTheSessionIntact()
+    {
+        await using var server = await RedisServer.StartAsync(persistence: true);
+        await using var app = await StartAppAsync(_ => { }, redis => redis.OperationTimeout = TimeSpan.FromSeconds(1), server);
+        var client = app.GetTestClient();
+        var (cookie, _) = await VisitAsync(client, null);
+
+        await server.StopAsync();
+        var clock = Stopwatch.StartNew();
+        using (var response = await client.SendAsync(Request("/count", cookie)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("5", response.Headers.GetValues("Retry-After").Single());
+        }
+
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+
+        await server.RestartAsync();
+        var count = await EventuallyAsync(async () =>
+        {
+            using var response = await client.SendAsync(Request("/count", cookie));
+            return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync() : null;
+        });
+        Assert.Equal("2", count);
+    }
+
+    [Fact]
+    public async Task StoppedServer_FailsEveryOperationFast_ThenRecoversWithTheDataIntact()
+    {
+        await using var server = await RedisServer.StartAsync(persistence: true);
+        var store = Open(configure: options =>
+        {
+            options.Configuration = server.ConfigurationString;
+            options.OperationTimeout = TimeSpan.FromSeconds(1);
+        });
+        var id = NewId();
+        await store.SetAsync(id, Record("""{"visits":7}""", TimeSpan.FromMinutes(10)), None);
+
+        await server.StopAsync();
+
+        foreach (var operation in new Func<Task>[]
+        {
+            () => store.GetAsync(id, None).AsTask(),
+            () => store.SetAsync(id, Record("""{"visits":8}""", TimeSpan.FromMinutes(10)), None).AsTask(),
+            () => store.TouchAsync(id, DateTimeOffset.UtcNow.AddHours(1), None).AsTask(),
+            () => store.DestroyAsync(id, None).AsTask(),
+        })
+        {
+            var clock = Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<RedisException>(operation);
+            Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        }
+
+        await server.RestartAsync();
+        var record = await EventuallyAsync(async () =>
+        {
+            try
+            {
+                return await store.GetAsync(id, None);
+            }
+            catch (RedisException)
+            {
+                return null;
+            }
+        });
+        Assert.Equal("""{"visits":7}""", Text(record!.Value.Payload));
+    }
+
+    [Fact]
+    public async Task Outage_IsLoggedOnceWhenItStarts_AndOnceWhenItEnds_WithoutSessionIds()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var log = new ListLogger();
+        var store = new RedisSessionStore(
+            new RedisSessionStoreOptions { Configuration = server.ConfigurationString, OperationTimeout = TimeSpan.FromSeconds(1) },
+            new SessionCookieOptions(),
+            TimeProvider.System,
+            log);
+        _stores.Add(store);
+        var id = NewId();
+        await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+
+        await server.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3)); // several reconnection attempts fail meanwhile
+        await server.RestartAsync();
+        await EventuallyAsync(() => Task.FromResult(log.Entries.Any(entry => entry.Id == 2203) ? "restored" : null));
+
+        Assert.Equal(1, log.Entries.Count(entry => entry.Id == 2202 && entry.Level == LogLevel.Warning));
+        Assert.Equal(1, log.Entries.Count(entry => entry.Id == 2203));
+        Assert.DoesNotContain(log.Entries, entry => entry.Message.Contains(id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnresponsiveServer_FailsWithinTheOperationTimeout()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var store = Open(configure: options =>
+        {
+            options.Configuration = server.ConfigurationString;
+            options.OperationTimeout = TimeSpan.FromSeconds(1);
+        });
+        var id = NewId();
+        await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(10)), None);
+
+        Assert.Equal("+OK", await server.CommandAsync("CLIENT", "PAUSE", "6000", "ALL")); // a hung server: connected, never answering
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<RedisTimeoutException>(() => store.GetAsync(id, None).AsTask());
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3.5));
+    }
+
+    [Fact]
+    public async Task UnreachableAtStartup_FailsFast_AndConnectsWhenRedisComesUp()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await server.StopAsync();
+        var store = Open(configure: options =>
+        {
+            options.Configuration = server.ConfigurationString;
+            options.OperationTimeout = TimeSpan.FromSeconds(1);
+        });
+
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<RedisException>(() => store.GetAsync(NewId(), None).AsTask());
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+
+        await server.RestartAsync();
+        var id = NewId();
+        await EventuallyAsync(async () =>
+        {
+            try
+            {
+                await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+                return "stored";
+            }
+            catch (RedisException)
+            {
+                return null;
+            }
+        });
+        Assert.NotNull(await store.GetAsync(id, None));
+    }
+
+    [Fact]
+    public async Task EachOperation_IsOneCommand()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var store = Open(configure: options => options.Configuration = server.ConfigurationString);
+        var id = NewId();
+        await store.SetAsync(NewId(), Record("{}", TimeSpan.FromMinutes(1)), None); // connects
+        await server.CommandAsync("CONFIG", "RESETSTAT");
+
+        await store.GetAsync(id, None);
+        await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+        await store.GetAsync(id, None);
+        await store.TouchAsync(id, DateTimeOffset.UtcNow.AddMinutes(2), None);
+        await store.DestroyAsync(id, None);
+
+        var stats = await server.CommandAsync("INFO", "commandstats");
+        Assert.Equal(3, Calls(stats, "eval") + Calls(stats, "evalsha")); // two loads and a touch
+        Assert.Equal(1, Calls(stats, "set"));
+        Assert.Equal(1, Calls(stats, "unlink") + Calls(stats, "del"));
+
+        // Each script's first use also sends SCRIPT LOAD, in the same write as the script's call: no extra round trip.
+        Assert.Equal(2, Calls(stats, "script|load"));
+    }
+
+    [Fact]
+    public async Task Dispose_WhileRedisIsDown_IsPrompt()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var store = new RedisSessionStore(
+            new RedisSessionStoreOptions { Configuration = server.ConfigurationString, OperationTimeout = TimeSpan.FromSeconds(1) },
+            new SessionCookieOptions(),
+            TimeProvider.System,
+            NullLogger<RedisSessionStore>.Instance);
+        await store.SetAsync(NewId(), Record("{}", TimeSpan.FromMinutes(1)), None);
+        await server.StopAsync();
+        var clock = Stopwatch.StartNew();
+
+        await store.DisposeAsync();
+
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetAsync(NewId(), None).AsTask());
+    }
+
+    [Fact]
+    public async Task Cluster_SpreadsSessionsOverEveryMaster_AndServesEachOneInOneRoundTrip()
+    {
+        await using var cluster = await RedisCluster.StartAsync(masters: 3);
+        var store = Open(configure: options => options.Configuration = cluster.ConfigurationString);
+        var ids = Enumerable.Range(0, 300).Select(_ => NewId()).ToArray();
+        var expires = DateTimeOffset.UtcNow.AddMinutes(10);
+
+        await Task.WhenAll(ids.Select((id, i) => store.SetAsync(id, Record($$"""{"i":{{i}}}""", expires), None).AsTask()));
+        await Task.WhenAll(ids.Select(id => store.TouchAsync(id, expires.AddMinutes(5), None).AsTask()));
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var record = await store.GetAsync(ids[i], None);
+            Assert.Equal($$"""{"i":{{i}}}""", Text(record!.Value.Payload));
+        }
+
+        await Task.WhenAll(ids.Take(100).Select(id => store.DestroyAsync(id, None).AsTask()));
+        Assert.Null(await store.GetAsync(ids[0], None));
+        var sizes = await Task.WhenAll(cluster.Nodes.Select(async node => long.Parse((await node.CommandAsync("DBSIZE"))[1..], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.All(sizes, size => Assert.True(size > 20, $"A master holds only {size} of the sessions: {string.Join(", ", sizes)}."));
+        Assert.Equal(200, sizes.Sum());
+    }
+
+    private RedisSessionStore Open(Action<SessionCookieOptions>? cookie = null, Action<RedisSessionStoreOptions>? configure = null)
+    {
+        var options = new RedisSessionStoreOptions { Configuration = _server.ConfigurationString, KeyPrefix = _prefix };
+        configure?.Invoke(options);
+        var cookieOptions = new SessionCookieOptions();
+        cookie?.Invoke(cookieOptions);
+        var store = new RedisSessionStore(options, cookieOptions, TimeProvider.System, NullLogger<RedisSessionStore>.Instance);
+        _stores.Add(store);
+        return store;
+    }
+
+    /// <summary>An app on the Redis store: <c>/count</c> counts visits, <c>/peek</c> reads the count without changing it.</summary>
+    private async Task<WebApplication> StartAppAsync(Action<ServerSessionOptions> configure, Action<RedisSessionStoreOptions>? redis = null, RedisServer? server = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services
+            .AddServerSessions(session =>
+            {
+                session.Secret = "keyboard cat";
+                configure(session);
+            })
+            .AddRedisStore(options =>
+            {
+                options.Configuration = (server ?? _server).ConfigurationString;
+                options.KeyPrefix = _prefix;
+                redis?.Invoke(options);
+            });
+        var app = builder.Build();
+        app.UseServerSessions();
+        app.MapGet("/count", (ServerSession session) =>
+        {
+            var visits = session.Get<int>("visits") + 1;
+            session.Set("visits", visits);
+            return visits;
+        });
+        app.MapGet("/peek", (ServerSession session) => session.Get<int>("visits"));
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<(string Cookie, string Id)> VisitAsync(HttpClient client, string? cookie)
+    {
+        using var response = await client.SendAsync(Request("/count", cookie));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var setCookie = response.Headers.GetValues("Set-Cookie").Single();
+        var pair = setCookie[..setCookie.IndexOf(';', StringComparison.Ordinal)];
+        var signed = Uri.UnescapeDataString(pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..]); // s:<id>.<signature>
+        return (pair, signed[2..signed.LastIndexOf('.')]);
+    }
+
+    private static HttpRequestMessage Request(string path, string? cookie)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        return request;
+    }
+
+    private static long Calls(string commandStats, string command)
+    {
+        var line = commandStats.Split("\r\n").SingleOrDefault(line => line.StartsWith($"cmdstat_{command}:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void AssertAbout(TimeSpan expected, TimeSpan? actual) =>
+        Assert.InRange(actual ?? TimeSpan.Zero, expected - TimeSpan.FromSeconds(10), expected);
+
+    /// <summary>Retries <paramref name="attempt"/> until it returns a value, for at most 20 seconds.</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> attempt)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (await attempt() is { } value)
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The Redis store did not recover within 20 seconds.");
+            await Task.Delay(100);
+        }
+    }
+
+    private static SessionRecord Record(string payload, TimeSpan lifetime) => Record(payload, DateTimeOffset.UtcNow + lifetime);
+
+    private static SessionRecord Record(string payload, DateTimeOffset expires) => new(Encoding.UTF8.GetBytes(payload), expires);
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
+
+    private sealed class ListLogger : ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(int Id, LogLevel Level, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((eventId.Id, logLevel, formatter(state, exception)));
+    }
+}

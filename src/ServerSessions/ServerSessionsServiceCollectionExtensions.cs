@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -70,6 +71,10 @@ public static class ServerSessionsServiceCollectionExtensions
             mvc.Filters.Add(new SessionCommitFilter());
             mvc.ModelBinderProviders.Insert(0, new SessionModelBinder());
             mvc.ModelMetadataDetailsProviders.Add(new BindingSourceMetadataProvider(typeof(ServerSession), SessionModelBinder.Source));
+
+            // Model validation would otherwise walk the bound session's properties on every request (Keys copies them).
+            mvc.ModelMetadataDetailsProviders.Add(new SuppressChildValidationMetadataProvider(typeof(ServerSession)));
+            mvc.ModelMetadataDetailsProviders.Add(new SuppressChildValidationMetadataProvider(typeof(Microsoft.AspNetCore.Http.ISession)));
         });
         return builder;
     }

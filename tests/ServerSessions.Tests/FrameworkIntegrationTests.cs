@@ -39,6 +39,15 @@ public sealed class FrameworkIntegrationTests
     }
 
     [Fact]
+    public async Task MvcModelValidation_DoesNotWalkTheBoundSession()
+    {
+        await using var host = await StartMvcAsync();
+        var metadata = host.Services.GetRequiredService<Microsoft.AspNetCore.Mvc.ModelBinding.IModelMetadataProvider>();
+        Assert.False(metadata.GetMetadataForType(typeof(ServerSession)).ValidateChildren);
+        Assert.False(metadata.GetMetadataForType(typeof(ISession)).ValidateChildren);
+    }
+
+    [Fact]
     public async Task MvcAction_CommitsBeforeTheResultExecutes()
     {
         await using var host = await StartMvcAsync();

@@ -159,6 +159,50 @@ public sealed class RedisSessionStoreLeaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WaitLongerThanLockTimeout_EndsIn503WithRetryAfter_AndNothingIsWritten()
+    {
+        // Here the store waits on the app's fake clock too, so the test moves time past LockTimeout instead of waiting.
+        var a = await StartNodeAsync(storeClock: true);
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+        Assert.True((await Store(a).GetAndLeaseAsync(id, "stuck", TimeSpan.FromMinutes(1), None)).Acquired);
+
+        var waiter = a.SendAsync("/count", cookie);
+        await WaitUntilAsync(() => a.Store.Count("wait") >= 1);
+        for (var second = 0; second < 30 && !waiter.IsCompleted; second++)
+        {
+            a.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(waiter, Task.Delay(100));
+        }
+
+        using var busy = await waiter;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.NotNull(busy.Headers.RetryAfter);
+        Assert.Equal(0, a.Store.Count("set-leased"));
+
+        await Store(a).ReleaseLeaseAsync(id, "stuck", None);
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task FailedRequest_ReleasesItsLease()
+    {
+        var a = await StartNodeAsync(map: app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/fail", string (ServerSession session) => throw new InvalidOperationException("the endpoint failed"));
+        });
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+
+        // The test server hands the endpoint's exception to the client.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.SendAsync("/fail", cookie));
+
+        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)));
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
     public async Task LongRequest_RenewsItsLease()
     {
         var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -250,17 +294,18 @@ public sealed class RedisSessionStoreLeaseTests : IAsyncLifetime
 
     private string LockKey(string id) => "{" + _prefix + id + "}:lock";
 
-    private async Task<SessionTestHost> StartNodeAsync(Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null)
+    private async Task<SessionTestHost> StartNodeAsync(
+        Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null, bool storeClock = false)
     {
         var host = await SessionTestHost.StartAsync(
             map ?? (app => app.MapGet("/count", Count)),
             configure,
-            store: _ =>
+            store: time =>
             {
                 var store = new RedisSessionStore(
                     new RedisSessionStoreOptions { Configuration = _server.ConfigurationString, KeyPrefix = _prefix },
                     new SessionCookieOptions(),
-                    TimeProvider.System,
+                    storeClock ? time : TimeProvider.System,
                     NullLogger<RedisSessionStore>.Instance);
                 _stores.Add(store);
                 return store;

@@ -16,6 +16,14 @@ namespace ServerSessions.Redis;
 /// touch is a script that moves the expiry of a key that is still live, a destroy is one <c>UNLINK</c>.
 /// </para>
 /// <para>
+/// Requests of one session on different app instances take turns through a lease (<see cref="ISessionLeaseStore"/>):
+/// the key <c>{&lt;prefix&gt;&lt;id&gt;}:lock</c>, hash-tagged with the session key so that it shares the session's
+/// cluster slot, holds the holder's token and expires with the lease (<c>SET … PX</c>). Taking the lease and loading
+/// the session is one script, saving and releasing another; a release is published on <c>&lt;prefix&gt;released</c>,
+/// which wakes the instances waiting for that session. Only ServerSessions instances honour the lease: an express app
+/// sharing the keys writes regardless.
+/// </para>
+/// <para>
 /// Expiry follows the store's <see cref="TimeProvider"/>: keys are written to expire at the session's instant, and a
 /// key whose expiry has passed by that clock is neither returned nor touched, whatever Redis's clock says.
 /// </para>
@@ -25,7 +33,7 @@ namespace ServerSessions.Redis;
 /// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>PEXPIRETIME</c>.
 /// </para>
 /// </remarks>
-public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
+public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 {
     // Returns nil for a missing key, else {value, absolute expiry in Unix ms (-1 when the key has none)}.
     private const string LoadScript = """
@@ -43,7 +51,47 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
         return redis.call('PEXPIREAT', KEYS[1], ARGV[2])
         """;
 
+    // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease, else
+    // takes it and returns {1} for a missing session or {1, value, absolute expiry in Unix ms}.
+    private const string LeaseScript = """
+        local owner = redis.call('GET', KEYS[2])
+        if owner and owner ~= ARGV[1] then return {0, redis.call('PTTL', KEYS[2])} end
+        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+        local value = redis.call('GET', KEYS[1])
+        if not value then return {1} end
+        return {1, value, redis.call('PEXPIRETIME', KEYS[1])}
+        """;
+
+    // KEYS = lock; ARGV = holder, lease ms.
+    private const string RenewScript = """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        """;
+
+    // KEYS = session, lock; ARGV = holder, value, expiry in Unix ms ('' deletes the session), '1' to release, channel, id.
+    private const string SetLeasedScript = """
+        if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+        if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3]) end
+        if ARGV[4] == '1' then
+            redis.call('DEL', KEYS[2])
+            redis.call('PUBLISH', ARGV[5], ARGV[6])
+        end
+        return 1
+        """;
+
+    // KEYS = lock; ARGV = holder, channel, id.
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        redis.call('DEL', KEYS[1])
+        redis.call('PUBLISH', ARGV[2], ARGV[3])
+        return 1
+        """;
+
     private readonly Task<ConnectionMultiplexer> _connection;
+    private readonly string _releases;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
+    private readonly Lock _subscribeLock = new();
+    private Task? _subscription;
     private readonly string _keyPrefix;
     private readonly ConnectRedisLayout _layout;
     private readonly TimeProvider _time;
@@ -81,6 +129,7 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
         }
 
         _keyPrefix = options.KeyPrefix;
+        _releases = options.KeyPrefix + "released";
         _layout = new ConnectRedisLayout(cookie);
         _time = timeProvider;
         _logger = logger;
@@ -94,6 +143,93 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
     /// <summary>The Redis key of the session <paramref name="id"/>.</summary>
     internal RedisKey Key(string id) => _keyPrefix + id;
 
+    /// <summary>The Redis key of the lease on the session <paramref name="id"/>: hash-tagged with the session's key, so in its slot.</summary>
+    internal RedisKey LockKey(string id) => "{" + _keyPrefix + id + "}:lock";
+
+    /// <inheritdoc />
+    public async ValueTask<SessionLease> GetAndLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(holder);
+        var database = await DatabaseAsync(cancellationToken);
+        var result = await Bounded(
+            database.ScriptEvaluateAsync(LeaseScript, [Key(id), LockKey(id)], [holder, LeaseMilliseconds(duration)]),
+            cancellationToken);
+        var parts = (RedisResult[])result!;
+        if ((long)parts[0] == 0)
+        {
+            return new SessionLease(false, null, TimeSpan.FromMilliseconds(Math.Max(0, (long)parts[1])));
+        }
+
+        return new SessionLease(true, parts.Length == 1 ? null : ToRecord((byte[])parts[1]!, (long)parts[2]), TimeSpan.Zero);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> RenewLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(holder);
+        var database = await DatabaseAsync(cancellationToken);
+        var result = await Bounded(database.ScriptEvaluateAsync(RenewScript, [LockKey(id)], [holder, LeaseMilliseconds(duration)]), cancellationToken);
+        return (long)result == 1;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="SessionDataException">The session has a value named <c>cookie</c>, which connect-redis's layout reserves.</exception>
+    public async ValueTask<bool> SetLeasedAsync(string id, SessionRecord record, string holder, bool release, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(holder);
+        var database = await DatabaseAsync(cancellationToken);
+        var expired = record.Expires <= _time.GetUtcNow();
+        RedisValue value = expired ? RedisValue.EmptyString : (RedisValue)_layout.ToStored(record.Payload, record.Expires);
+        RedisValue expires = expired ? RedisValue.EmptyString : record.Expires.ToUnixTimeMilliseconds();
+        var result = await Bounded(
+            database.ScriptEvaluateAsync(
+                SetLeasedScript,
+                [Key(id), LockKey(id)],
+                [holder, value, expires, release ? "1" : "0", _releases, id]),
+            cancellationToken);
+        return (long)result == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseLeaseAsync(string id, string holder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(holder);
+        var database = await DatabaseAsync(cancellationToken);
+        await Bounded(database.ScriptEvaluateAsync(ReleaseScript, [LockKey(id)], [holder, _releases, id]), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task WaitForReleaseAsync(string id, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        await SubscribeAsync(cancellationToken);
+        var waiter = _waiters.GetOrAdd(id, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            // Registered first, then checked: a release published between the caller's failed attempt and now is not missed.
+            var database = await DatabaseAsync(cancellationToken);
+            if (!await Bounded(database.KeyExistsAsync(LockKey(id)), cancellationToken))
+            {
+                return;
+            }
+
+            await waiter.Task.WaitAsync(maxWait, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The lease may have lapsed without a release (its holder died): the caller tries again.
+        }
+        finally
+        {
+            // Another waiter of this ID in this process sharing the entry then falls back on its own timeout.
+            _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(id, waiter));
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -106,14 +242,7 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
         }
 
         var parts = (RedisResult[])result!;
-        var expiresMs = (long)parts[1];
-        var expires = expiresMs == -1 ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeMilliseconds(expiresMs);
-        if (expiresMs == -2 || expires <= _time.GetUtcNow())
-        {
-            return null;
-        }
-
-        return new SessionRecord(_layout.FromStored((byte[])parts[0]! ?? []), expires);
+        return ToRecord((byte[])parts[0]!, (long)parts[1]);
     }
 
     /// <inheritdoc />
@@ -159,6 +288,45 @@ public sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
         }
 
         return new ValueTask(_disposal);
+    }
+
+    private static RedisValue LeaseMilliseconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalMilliseconds));
+
+    private SessionRecord? ToRecord(byte[]? value, long expiresMs)
+    {
+        var expires = expiresMs == -1 ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeMilliseconds(expiresMs);
+        if (expiresMs == -2 || expires <= _time.GetUtcNow())
+        {
+            return null;
+        }
+
+        return new SessionRecord(_layout.FromStored(value ?? []), expires);
+    }
+
+    // One subscription per store, made on first need: each release names the session it frees.
+    private Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        lock (_subscribeLock)
+        {
+            if (_subscription is null || _subscription.IsFaulted || _subscription.IsCanceled)
+            {
+                _subscription = SubscribeCoreAsync();
+            }
+
+            return _subscription.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task SubscribeCoreAsync()
+    {
+        var connection = _connection.IsCompletedSuccessfully ? _connection.Result : await _connection.WaitAsync(_operationTimeout);
+        await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_releases), (_, message) =>
+        {
+            if (_waiters.TryRemove((string)message!, out var waiter))
+            {
+                waiter.TrySetResult();
+            }
+        }).WaitAsync(_operationTimeout);
     }
 
     private static ConfigurationOptions ClientConfiguration(RedisSessionStoreOptions options)

@@ -12,9 +12,9 @@ namespace ServerSessions;
 /// with <c>503 Service Unavailable</c> and never replaces the stored session with an empty one.
 /// </para>
 /// <para>
-/// Every method may be called concurrently for different IDs and for the same ID. A store that serializes the
-/// requests of one session across processes (a lease taken with the load and released with the save) implements
-/// that on top of this interface; a store whose layout must carry express-session's <c>cookie</c> envelope
+/// Every method may be called concurrently for different IDs and for the same ID. A store shared by several
+/// processes serializes the requests of one session across them by also implementing <see cref="ISessionLeaseStore"/>
+/// (a lease taken with the load and released with the save); a store whose layout must carry express-session's <c>cookie</c> envelope
 /// (connect-redis) derives it from the payload and expiry it is given.
 /// </para>
 /// </remarks>

@@ -51,6 +51,15 @@ internal static partial class Log
     [LoggerMessage(2022, LogLevel.Warning, "A request waited too long for an earlier request of the same session; answering 503.")]
     public static partial void SessionBusy(this ILogger logger, Exception exception);
 
+    [LoggerMessage(2023, LogLevel.Warning, "The lease of session {Session} in the store lapsed while a request held it; its changes will not be saved.")]
+    public static partial void LeaseLost(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2024, LogLevel.Warning, "The lease of session {Session} in the store could not be renewed; retrying.")]
+    public static partial void LeaseRenewalFailed(this ILogger logger, SessionLogId session, Exception exception);
+
+    [LoggerMessage(2025, LogLevel.Warning, "The lease of session {Session} in the store could not be released; it lapses after Session:LockTimeout.")]
+    public static partial void LeaseReleaseFailed(this ILogger logger, SessionLogId session, Exception exception);
+
     [LoggerMessage(2021, LogLevel.Error, "The session could not be committed as the response started; the response was aborted.")]
     public static partial void CommitFailedAtResponseStart(this ILogger logger, Exception exception);
 

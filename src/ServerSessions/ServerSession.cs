@@ -48,6 +48,10 @@ public sealed class ServerSession : ISession, ISessionFeature
     private bool _storeWritten;       // written or touched during this request already
     private bool _completed;
     private string? _lockedId;        // the session this request holds the lock of (Serialized concurrency)
+    private string? _leasedId;        // the session this request holds the store's lease of (ISessionLeaseStore)
+    private string? _leaseHolder;     // this request's token as the lease's holder (read by the renewal timer)
+    private ITimer? _renewal;
+    private volatile bool _leaseLost; // a renewal found the lease gone: saving would overwrite a newer write
     private string? _sentCookie;
 
     internal ServerSession(HttpContext context, SessionRuntime runtime)
@@ -286,7 +290,7 @@ public sealed class ServerSession : ISession, ISessionFeature
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         EnsureLoaded();
-        await CommitAsync(cancellationToken);
+        await CommitAsync(true, cancellationToken);
         Finish();
     }
 
@@ -367,13 +371,27 @@ public sealed class ServerSession : ISession, ISessionFeature
     /// Applies express-session's end-of-request rules: save, touch or leave the store; set, re-sign or clear the cookie.
     /// Runs before the result executes and again when the response starts; each run does only what is still pending.
     /// </summary>
-    internal async Task CommitAsync(CancellationToken cancellationToken = default)
+    /// <param name="final">Whether nothing more is written for this request afterwards: the store's lease is released
+    /// with the save, or right after.</param>
+    /// <param name="cancellationToken">Cancels the store's operations.</param>
+    internal async Task CommitAsync(bool final = false, CancellationToken cancellationToken = default)
     {
         if (!_loaded || _completed)
         {
             return;
         }
 
+        await CommitCoreAsync(final, cancellationToken);
+        if (final && _leasedId is not null)
+        {
+            var (id, holder) = (_leasedId, _leaseHolder!);
+            StopLease();
+            await ReleaseLeaseAsync(id, holder, cancellationToken);
+        }
+    }
+
+    private async Task CommitCoreAsync(bool final, CancellationToken cancellationToken)
+    {
         var options = _runtime.Options;
         var response = _context.Response;
         if (!response.HasStarted)
@@ -402,7 +420,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             : !_saved;
         if (shouldSave)
         {
-            await WriteAsync(now, cancellationToken);
+            await WriteAsync(now, cancellationToken, releaseLease: final);
         }
         else if (_cookieId == _id && _storedId == _id && (!_storeWritten || _touchRequested))
         {
@@ -416,6 +434,14 @@ public sealed class ServerSession : ISession, ISessionFeature
     internal void Finish()
     {
         _completed = true;
+        if (_leasedId is not null)
+        {
+            // A failed or aborted request: release in the background (the lease lapses by itself if this fails too).
+            var (id, holder) = (_leasedId, _leaseHolder!);
+            StopLease();
+            _ = Task.Run(() => ReleaseLeaseAsync(id, holder, CancellationToken.None));
+        }
+
         if (_lockedId is not null)
         {
             _runtime.Locks.Release(_lockedId);
@@ -427,7 +453,7 @@ public sealed class ServerSession : ISession, ISessionFeature
     {
         try
         {
-            await CommitAsync();
+            await CommitAsync(final: true);
         }
         catch (Exception ex)
         {
@@ -479,13 +505,21 @@ public sealed class ServerSession : ISession, ISessionFeature
             }
         }
 
+        var lease = false;
+        var waitDeadline = Now() + options.LockTimeout;
         if (_cookieId is not null && options.Concurrency == SessionConcurrency.Serialized && !IsReadOnly)
         {
+            // Requests of this session on this node queue fairly here first; only the head of the queue contends for the
+            // store's lease with other nodes.
             await _runtime.Locks.AcquireAsync(_cookieId, options.LockTimeout, _runtime.Time, cancellationToken);
             _lockedId = _cookieId;
+            lease = _runtime.Store is ISessionLeaseStore;
         }
 
-        if (_cookieId is not null && await GetFromStoreAsync(_cookieId, cancellationToken) is { } record)
+        SessionRecord? found = _cookieId is null ? null
+            : lease ? await LeaseAsync((ISessionLeaseStore)_runtime.Store, _cookieId, waitDeadline, cancellationToken)
+            : await GetFromStoreAsync(_cookieId, cancellationToken);
+        if (_cookieId is not null && found is { } record)
         {
             var payload = SessionPayload.Parse(record.Payload.Span);
             var now = Now();
@@ -551,7 +585,7 @@ public sealed class ServerSession : ISession, ISessionFeature
         _maxAge = payload.MaxAgeMs is { } ms ? (ms > 0 ? TimeSpan.FromMilliseconds(ms) : null) : _runtime.Options.Cookie.MaxAge;
     }
 
-    private async Task WriteAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task WriteAsync(DateTimeOffset now, CancellationToken cancellationToken, bool releaseLease = false)
     {
         long? maxAgeMs = _maxAgeOverridden ? (long?)(_maxAge?.TotalMilliseconds ?? 0) : null;
         var payload = SessionPayload.Serialize(_values, _createdUnixMs, maxAgeMs);
@@ -561,13 +595,40 @@ public sealed class ServerSession : ISession, ISessionFeature
                 $"The session is {payload.Length} bytes, over Session:MaxSessionSize ({_runtime.Options.MaxSessionSize}); it was not saved and the stored session is unchanged.");
         }
 
+        var leased = _leasedId is not null && _leasedId == _id;
+        if (leased && _leaseLost)
+        {
+            throw LeaseLost();
+        }
+
+        bool written;
         try
         {
-            await Bounded(_runtime.Store.SetAsync(_id, new SessionRecord(payload, StoreExpiry(now)), cancellationToken));
+            var record = new SessionRecord(payload, StoreExpiry(now));
+            if (leased)
+            {
+                written = await Bounded(((ISessionLeaseStore)_runtime.Store).SetLeasedAsync(_id, record, _leaseHolder!, releaseLease, cancellationToken));
+            }
+            else
+            {
+                await Bounded(_runtime.Store.SetAsync(_id, record, cancellationToken));
+                written = true;
+            }
         }
         catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
         {
             throw new SessionStoreException("The session store failed to save the session.", ex);
+        }
+
+        if (!written)
+        {
+            _leaseLost = true;
+            throw LeaseLost();
+        }
+
+        if (leased && releaseLease)
+        {
+            StopLease();
         }
 
         _storedId = _id;
@@ -576,6 +637,99 @@ public sealed class ServerSession : ISession, ISessionFeature
         _runtime.Logger.SessionStored(new SessionLogId(_id), payload.Length);
     }
 
+    // Takes the store's lease on the session and loads it in one operation, waiting (woken by the holder's release, or
+    // when its lease would lapse) until waitDeadline, then giving up with a 503.
+    private async Task<SessionRecord?> LeaseAsync(ISessionLeaseStore store, string id, DateTimeOffset waitDeadline, CancellationToken cancellationToken)
+    {
+        var options = _runtime.Options;
+        var holder = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        while (true)
+        {
+            SessionLease lease;
+            try
+            {
+                lease = await Bounded(store.GetAndLeaseAsync(id, holder, options.LockTimeout, cancellationToken));
+            }
+            catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+            {
+                throw new SessionStoreException("The session store failed to lease and load the session.", ex);
+            }
+
+            if (lease.Acquired)
+            {
+                _leasedId = id;
+                _leaseHolder = holder;
+                var period = options.LockTimeout / 3;
+                _renewal = _runtime.Time.CreateTimer(_ => _ = RenewLeaseAsync(store, id, holder), null, period, period);
+
+                // The contract says stores hide expired sessions; don't trust a clock-skewed one to.
+                return lease.Record is { } r && r.Expires > Now() ? r : null;
+            }
+
+            var remaining = waitDeadline - Now();
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new SessionBusyException(
+                    $"Another request of this session, on another node, held it for longer than Session:LockTimeout ({options.LockTimeout.TotalSeconds:0.#} s).");
+            }
+
+            var wait = lease.Remaining > TimeSpan.Zero && lease.Remaining < remaining ? lease.Remaining : remaining;
+            try
+            {
+                await store.WaitForReleaseAsync(id, wait, cancellationToken);
+            }
+            catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+            {
+                throw new SessionStoreException("The session store failed while waiting for the session's lease.", ex);
+            }
+        }
+    }
+
+    private async Task RenewLeaseAsync(ISessionLeaseStore store, string id, string holder)
+    {
+        try
+        {
+            if (!await Bounded(store.RenewLeaseAsync(id, holder, _runtime.Options.LockTimeout, CancellationToken.None))
+                && ReferenceEquals(Volatile.Read(ref _leaseHolder), holder))
+            {
+                _leaseLost = true;
+                _runtime.Logger.LeaseLost(new SessionLogId(id));
+            }
+        }
+        catch (Exception ex)
+        {
+            // The next renewal may succeed; if the lease lapses meanwhile, the save is refused.
+            _runtime.Logger.LeaseRenewalFailed(new SessionLogId(id), ex);
+        }
+    }
+
+    private async Task ReleaseLeaseAsync(string id, string holder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Bounded(((ISessionLeaseStore)_runtime.Store).ReleaseLeaseAsync(id, holder, cancellationToken));
+        }
+        catch (Exception ex)
+        {
+            // What this request changed is saved; a lease that was not released lapses by itself (after LockTimeout).
+            _runtime.Logger.LeaseReleaseFailed(new SessionLogId(id), ex);
+        }
+    }
+
+    private void StopLease()
+    {
+        _renewal?.Dispose();
+        _renewal = null;
+        _leasedId = null;
+        _leaseHolder = null;
+    }
+
+    private SessionBusyException LeaseLost() => new(
+        "This request's lease on the session lapsed (it ran longer than Session:LockTimeout without renewing it) and another " +
+        "request may have changed the session since; the change was not saved.");
+
+    // Touches and deletes go to the store unleased: a touch only moves the expiry of whatever is stored, and a delete (destroy,
+    // regenerate) drops the session on purpose, so neither can bring back data a newer write replaced.
     private async Task TouchStoreAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         try
@@ -747,6 +901,9 @@ public sealed class ServerSession : ISession, ISessionFeature
     // with a TimeoutException, which becomes a 503.
     private Task Bounded(ValueTask operation) =>
         operation.IsCompletedSuccessfully ? Task.CompletedTask : operation.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
+
+    private Task<T> Bounded<T>(ValueTask<T> operation) =>
+        operation.IsCompletedSuccessfully ? Task.FromResult(operation.Result) : operation.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
 
     private static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>
         ex is not (SessionDataException or SessionStoreException) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);

@@ -7,7 +7,7 @@ namespace ServerSessions.Tests.Infrastructure;
 /// Wraps a real store, counting every call and optionally failing or delaying them, so tests can check exactly what
 /// the middleware asked of the store.
 /// </summary>
-internal sealed class RecordingStore(ISessionStore inner) : ISessionStore
+internal class RecordingStore(ISessionStore inner) : ISessionStore
 {
     public ConcurrentQueue<string> Calls { get; } = new();
 
@@ -49,7 +49,7 @@ internal sealed class RecordingStore(ISessionStore inner) : ISessionStore
         await Inner.TouchAsync(id, expires, cancellationToken);
     }
 
-    private async Task Before(string kind)
+    protected async Task Before(string kind)
     {
         Calls.Enqueue(kind);
         if (Gate is { } gate)

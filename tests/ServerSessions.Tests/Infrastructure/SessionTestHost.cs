@@ -50,7 +50,8 @@ internal sealed class SessionTestHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
         var memory = new MemorySessionStore(new MemorySessionStoreOptions(), time);
-        var recording = new RecordingStore(store?.Invoke(time) ?? memory);
+        var inner = store?.Invoke(time) ?? memory;
+        var recording = inner is ISessionLeaseStore leases ? new RecordingLeaseStore(leases) : new RecordingStore(inner);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddRouting();
         builder.Services

@@ -1,0 +1,316 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerSessions.Redis;
+using ServerSessions.Testing;
+using ServerSessions.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace ServerSessions.Tests.Stores;
+
+/// <summary>
+/// Serialized concurrency across processes on Redis: two "nodes" (two in-process hosts, each with its own runtime, lock
+/// table and store connection) share one real redis-server. Hosts run on a fake clock; their Redis stores on the real one,
+/// since leases lapse by Redis's clock. Timing claims are proven with gates, not stopwatches.
+/// </summary>
+public sealed class RedisSessionStoreLeaseTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly string _prefix = $"test-{Guid.NewGuid():N}:";
+    private readonly List<RedisSessionStore> _stores = [];
+    private readonly List<SessionTestHost> _hosts = [];
+    private RedisServer _server = null!;
+    private ConnectionMultiplexer _redis = null!;
+
+    private IDatabase Redis => _redis.GetDatabase();
+
+    public async Task InitializeAsync()
+    {
+        _server = await RedisServer.Shared;
+        _redis = await ConnectionMultiplexer.ConnectAsync(_server.ConfigurationString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        await _server.DeleteKeysAsync(_prefix + "*");
+        await _server.DeleteKeysAsync("{" + _prefix + "*");
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TwoNodes_TwoHundredOverlappingRequests_LoseNoUpdate()
+    {
+        var a = await StartNodeAsync();
+        var b = await StartNodeAsync();
+        var cookie = await FirstVisitAsync(a);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? a : b).SendAsync("/count", cookie);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return int.Parse(await response.Content.ReadAsStringAsync(), CultureInfo.InvariantCulture);
+        }));
+
+        Assert.Equal(Enumerable.Range(2, 200), responses.Order());
+        Assert.Equal("202", await b.GetStringAsync("/count", cookie));
+        Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
+    }
+
+    [Fact]
+    public async Task SecondNode_WaitsWhileTheFirstHoldsTheSession()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = 0;
+        void Map(WebApplication app)
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                Interlocked.Increment(ref entered);
+                inside.TrySetResult();
+                await release.Task;
+                return Count(session);
+            });
+        }
+
+        var a = await StartNodeAsync(map: Map);
+        var b = await StartNodeAsync(map: Map);
+        var cookie = await FirstVisitAsync(a);
+
+        var holder = a.SendAsync("/hold", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var waiter = b.SendAsync("/hold", cookie);
+
+        // The second node found the lease taken and waits for its release, outside the action.
+        await WaitUntilAsync(() => b.Store.Count("wait") >= 1);
+        Assert.Equal(1, Volatile.Read(ref entered));
+        Assert.False(waiter.IsCompleted);
+
+        release.SetResult();
+        using var first = await holder;
+        using var second = await waiter;
+        Assert.Equal(("2", "3"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task KilledHolder_FreesTheSessionWhenItsLeaseExpires()
+    {
+        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(2));
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+
+        // A holder that dies mid-request: it took the lease and never releases nor renews it.
+        var dead = await Store(a).GetAndLeaseAsync(id, "killed", TimeSpan.FromSeconds(2), None);
+        Assert.True(dead.Acquired);
+
+        // No release is ever published: the request waits for the lease to lapse by Redis's clock, then goes on.
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+        Assert.Equal("3", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task HolderWhoseLeaseLapsed_SaveIsRefusedWith503_AndTheStoredSessionIsUnchanged()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = await StartNodeAsync(map: app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                inside.TrySetResult();
+                await release.Task;
+                var visits = Count(session);
+                await session.SaveAsync();
+                return visits;
+            });
+        });
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+
+        var holder = a.SendAsync("/hold", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The lease lapses (as after a long pause) and another request takes it.
+        Assert.True(await Redis.KeyDeleteAsync(LockKey(id)));
+        var other = await Store(a).GetAndLeaseAsync(id, "newer", TimeSpan.FromSeconds(30), None);
+        Assert.True(other.Acquired);
+
+        release.SetResult();
+        using var refused = await holder;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(1, a.Store.Count("set-leased"));
+
+        await Store(a).ReleaseLeaseAsync(id, "newer", None);
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task WaitLongerThanLockTimeout_EndsIn503WithRetryAfter_AndNothingIsWritten()
+    {
+        // Here the store waits on the app's fake clock too, so the test moves time past LockTimeout instead of waiting.
+        var a = await StartNodeAsync(storeClock: true);
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+        Assert.True((await Store(a).GetAndLeaseAsync(id, "stuck", TimeSpan.FromMinutes(1), None)).Acquired);
+
+        var waiter = a.SendAsync("/count", cookie);
+        await WaitUntilAsync(() => a.Store.Count("wait") >= 1);
+        for (var second = 0; second < 30 && !waiter.IsCompleted; second++)
+        {
+            a.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(waiter, Task.Delay(100));
+        }
+
+        using var busy = await waiter;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.NotNull(busy.Headers.RetryAfter);
+        Assert.Equal(0, a.Store.Count("set-leased"));
+
+        await Store(a).ReleaseLeaseAsync(id, "stuck", None);
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task FailedRequest_ReleasesItsLease()
+    {
+        var a = await StartNodeAsync(map: app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/fail", string (ServerSession session) => throw new InvalidOperationException("the endpoint failed"));
+        });
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+
+        // The test server hands the endpoint's exception to the client.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.SendAsync("/fail", cookie));
+
+        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)));
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
+    public async Task LongRequest_RenewsItsLease()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(3), app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                inside.TrySetResult();
+                await release.Task;
+                return Count(session);
+            });
+        });
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+        var holder = a.SendAsync("/hold", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Redis.KeyExpireAsync(LockKey(id), TimeSpan.FromMilliseconds(1500));
+
+        // Every LockTimeout / 3 by the app's clock, the lease is extended back to LockTimeout.
+        a.Time.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => a.Store.Count("renew") >= 1);
+        await WaitUntilAsync(() => Redis.KeyTimeToLive(LockKey(id)) > TimeSpan.FromMilliseconds(2000));
+
+        release.SetResult();
+        using var done = await holder;
+        Assert.Equal("2", await done.Content.ReadAsStringAsync());
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+    }
+
+    [Fact]
+    public async Task Cluster_LeaseKeySharesTheSessionsSlot_AndLeasedOperationsRun()
+    {
+        await using var cluster = await RedisCluster.StartAsync(masters: 3);
+        var store = new RedisSessionStore(
+            new RedisSessionStoreOptions { Configuration = cluster.ConfigurationString },
+            new SessionCookieOptions(),
+            TimeProvider.System,
+            NullLogger<RedisSessionStore>.Instance);
+        _stores.Add(store);
+        for (var i = 0; i < 20; i++)
+        {
+            var id = $"lease{i}abcdefghijklmnopqrstuvwxyz0123"[..32];
+            Assert.Equal(
+                await cluster.Nodes[0].CommandAsync("CLUSTER", "KEYSLOT", "sess:" + id),
+                await cluster.Nodes[0].CommandAsync("CLUSTER", "KEYSLOT", (string)store.LockKey(id)!));
+
+            var record = new SessionRecord("""{"visits":1}"""u8.ToArray(), DateTimeOffset.UtcNow.AddMinutes(5));
+            var lease = await store.GetAndLeaseAsync(id, "h", TimeSpan.FromSeconds(10), None);
+            Assert.True(lease.Acquired);
+            Assert.Null(lease.Record);
+            Assert.False((await store.GetAndLeaseAsync(id, "other", TimeSpan.FromSeconds(10), None)).Acquired);
+            Assert.True(await store.SetLeasedAsync(id, record, "h", release: true, None));
+            Assert.False(await store.SetLeasedAsync(id, record, "h", release: false, None));
+            var again = await store.GetAndLeaseAsync(id, "other", TimeSpan.FromSeconds(10), None);
+            Assert.True(again.Acquired);
+            Assert.NotNull(again.Record);
+            await store.ReleaseLeaseAsync(id, "other", None);
+        }
+    }
+
+    private static string Count(ServerSession session)
+    {
+        var visits = session.Get<int>("visits") + 1;
+        session.Set("visits", visits);
+        return visits.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<string> FirstVisitAsync(SessionTestHost host)
+    {
+        using var response = await host.SendAsync("/count");
+        Assert.Equal("1", await response.Content.ReadAsStringAsync());
+        return SetCookies.Pair(response);
+    }
+
+    private static ISessionLeaseStore Store(SessionTestHost host) => (ISessionLeaseStore)host.Store.Inner;
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        // Bounded polling of a condition (not of time): the state it waits for is reached by other tasks.
+        for (var i = 0; i < 3000 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+
+    private string LockKey(string id) => "{" + _prefix + id + "}:lock";
+
+    private async Task<SessionTestHost> StartNodeAsync(
+        Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null, bool storeClock = false)
+    {
+        var host = await SessionTestHost.StartAsync(
+            map ?? (app => app.MapGet("/count", Count)),
+            configure,
+            store: time =>
+            {
+                var store = new RedisSessionStore(
+                    new RedisSessionStoreOptions { Configuration = _server.ConfigurationString, KeyPrefix = _prefix },
+                    new SessionCookieOptions(),
+                    storeClock ? time : TimeProvider.System,
+                    NullLogger<RedisSessionStore>.Instance);
+                _stores.Add(store);
+                return store;
+            });
+        _hosts.Add(host);
+        return host;
+    }
+}

@@ -7,7 +7,8 @@
 #   bench/load/run.sh [rounds] [seconds]          defaults: 3 rounds of 10 s per contender and scenario
 #
 # Scenarios: steady (200 existing sessions rotated over the connections), hot (one session, every request on it),
-# new (no cookie: every request starts a session). Needs wrk (apt-get install wrk) and curl.
+# new (no cookie: every request starts a session). Contenders: Memory, SQLite and Redis (a redis-server of its own),
+# each Serialized and LastWriteWins. Needs wrk and redis-server (apt-get install wrk redis-server) and curl.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 rounds=${1:-3}
@@ -21,12 +22,22 @@ trap cleanup EXIT
 
 dotnet build src/VisitTracker -c Release -o "$work/app" -v quiet -nologo >/dev/null
 
+# One redis-server of our own on a loopback port, no persistence, for the Redis contenders.
+command -v redis-server >/dev/null || { echo "redis-server is missing: apt-get install redis-server" >&2; exit 1; }
+redis_port=6391
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --daemonize no >"$work/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis="Session__Store=Redis Session__Redis__Configuration=127.0.0.1:$redis_port"
+
 # name|environment (space-separated assignments)
 contenders=(
   "memory-lastwritewins|Session__Store=Memory Session__Concurrency=LastWriteWins"
   "memory-serialized|Session__Store=Memory Session__Concurrency=Serialized"
   "sqlite-lastwritewins|Session__Store=Sqlite Session__Concurrency=LastWriteWins"
   "sqlite-serialized|Session__Store=Sqlite Session__Concurrency=Serialized"
+  "redis-lastwritewins|$redis Session__Concurrency=LastWriteWins"
+  "redis-serialized|$redis Session__Concurrency=Serialized"
 )
 
 port=4100
@@ -49,12 +60,29 @@ for name in "${!ports[@]}"; do
   head -1 "$work/$name.steady" >"$work/$name.hot"
 done
 
+# Each wrk thread rotates over its own share of the cookies (thread t takes cookies t, t+n, t+2n, ...), so the
+# "steady" scenario has many sessions and no two requests of one session in flight together, as with real visitors;
+# "hot" gives every thread the same single cookie on purpose.
 cat >"$work/cookies.lua" <<'LUA'
-local cookies = {}
-local file = os.getenv("COOKIES")
-if file and file ~= "" then for line in io.lines(file) do cookies[#cookies + 1] = line end end
+local threads = 0
+setup = function(thread)
+  thread:set("index", threads)
+  threads = threads + 1
+  thread:set("count", 0)
+end
+local cookies = nil
 local i = 0
 request = function()
+  if cookies == nil then
+    cookies = {}
+    local file = os.getenv("COOKIES")
+    local all = {}
+    if file and file ~= "" then for line in io.lines(file) do all[#all + 1] = line end end
+    local n = tonumber(os.getenv("THREADS") or "2")
+    for k = 1, #all do
+      if #all == 1 or (k - 1) % n == index then cookies[#cookies + 1] = all[k] end
+    end
+  end
   i = i + 1
   if #cookies == 0 then return wrk.format("GET", "/") end
   return wrk.format("GET", "/", { ["Cookie"] = cookies[(i % #cookies) + 1] })
@@ -68,7 +96,7 @@ for round in $(seq "$rounds"); do
       name=${contender%%|*}
       cookies=""
       [[ $scenario != new ]] && cookies="$work/$name.$scenario"
-      out=$(COOKIES=$cookies wrk -t2 -c50 -d"${seconds}s" --latency -s "$work/cookies.lua" "http://127.0.0.1:${ports[$name]}/")
+      out=$(THREADS=2 COOKIES=$cookies wrk -t2 -c50 -d"${seconds}s" --latency -s "$work/cookies.lua" "http://127.0.0.1:${ports[$name]}/")
       rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
       p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
       p99=$(awk '$1 == "99%" {print $2}' <<<"$out")

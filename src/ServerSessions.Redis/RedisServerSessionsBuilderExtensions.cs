@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,17 +31,7 @@ public static class RedisServerSessionsBuilderExtensions
     public static ServerSessionsBuilder AddRedisStore(this ServerSessionsBuilder builder, Action<RedisSessionStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<RedisSessionStoreOptions>();
-        if (builder.Configuration is { } configuration)
-        {
-            options.Bind(configuration.GetSection(StoreName), binder => binder.ErrorOnUnknownConfiguration = true);
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
+        builder.AddStoreOptions(StoreName, configure);
         builder.Services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IValidateOptions<RedisSessionStoreOptions>, RedisSessionStoreOptionsValidator>());
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,18 +30,7 @@ public static class SqliteServerSessionsBuilderExtensions
     public static ServerSessionsBuilder AddSqliteStore(this ServerSessionsBuilder builder, Action<SqliteSessionStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<SqliteSessionStoreOptions>();
-        if (builder.Configuration is { } configuration)
-        {
-            options.Bind(configuration.GetSection(StoreName), binder => binder.ErrorOnUnknownConfiguration = true);
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
+        builder.AddStoreOptions(StoreName, configure).ValidateOnStart();
         builder.Services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IValidateOptions<SqliteSessionStoreOptions>, SqliteSessionStoreOptionsValidator>());
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ServerSessions;
 
@@ -17,6 +18,33 @@ public sealed class ServerSessionsBuilder
 
     /// <summary>The <c>Session</c> configuration section, when one was given; a store binds its own sub-section of it.</summary>
     public IConfiguration? Configuration { get; }
+
+    /// <summary>
+    /// Registers a store's options: bound from the store's sub-section of the <c>Session</c> section
+    /// (<c>Session:&lt;name&gt;</c>, where a key that no option has is an error), then set by <paramref name="configure"/>.
+    /// For a store package's <c>Add…Store</c> method, before <see cref="AddStore"/>.
+    /// </summary>
+    /// <typeparam name="TOptions">The store's options class.</typeparam>
+    /// <param name="name">The store's name, as given to <see cref="AddStore"/>.</param>
+    /// <param name="configure">Sets options after the configuration section is applied.</param>
+    /// <returns>The options builder, to add validation to.</returns>
+    public OptionsBuilder<TOptions> AddStoreOptions<TOptions>(string name, Action<TOptions>? configure = null)
+        where TOptions : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var options = Services.AddOptions<TOptions>();
+        if (Configuration is { } configuration)
+        {
+            options.Bind(configuration.GetSection(name), binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return options;
+    }
 
     /// <summary>
     /// Registers a store under a name that <see cref="ServerSessionOptions.Store"/> can choose. The name is also the

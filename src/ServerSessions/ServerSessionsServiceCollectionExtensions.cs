@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -54,13 +54,8 @@ public static class ServerSessionsServiceCollectionExtensions
         services.TryAddSingleton(new SessionConfigurationSection(section));
         services.TryAddSingleton<SessionRuntime>();
 
-        var memory = services.AddOptions<MemorySessionStoreOptions>();
-        if (section is not null)
-        {
-            memory.Bind(section.GetSection(SessionRuntime.MemoryStoreName), binder => binder.ErrorOnUnknownConfiguration = true);
-        }
-
         var builder = new ServerSessionsBuilder(services, section);
+        builder.AddStoreOptions<MemorySessionStoreOptions>(SessionRuntime.MemoryStoreName);
         builder.AddStore(SessionRuntime.MemoryStoreName, sp => new MemorySessionStore(
             sp.GetRequiredService<IOptions<MemorySessionStoreOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),

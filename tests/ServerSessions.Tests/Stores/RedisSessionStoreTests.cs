@@ -318,7 +318,11 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
         });
 
         var clock = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<RedisException>(() => store.GetAsync(NewId(), None).AsTask());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.GetAsync(NewId(), None).AsTask());
+
+        // Refused at once (RedisException), or, when the first connection attempt is slow on a loaded machine, given up
+        // after OperationTimeout (TimeoutException): both are faults the middleware answers with 503.
+        Assert.True(error is RedisException or TimeoutException, $"unexpected {error.GetType()}: {error.Message}");
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
 
         await server.RestartAsync();

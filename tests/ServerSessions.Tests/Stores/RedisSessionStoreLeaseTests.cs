@@ -14,38 +14,18 @@ namespace ServerSessions.Tests.Stores;
 /// table and store connection) share one real redis-server. Hosts run on a fake clock; their Redis stores on the real one,
 /// since leases lapse by Redis's clock. Timing claims are proven with gates, not stopwatches.
 /// </summary>
-public sealed class RedisSessionStoreLeaseTests : IAsyncLifetime
+public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private readonly string _prefix = $"test-{Guid.NewGuid():N}:";
-    private readonly List<RedisSessionStore> _stores = [];
     private readonly List<SessionTestHost> _hosts = [];
-    private RedisServer _server = null!;
-    private ConnectionMultiplexer _redis = null!;
 
-    private IDatabase Redis => _redis.GetDatabase();
-
-    public async Task InitializeAsync()
-    {
-        _server = await RedisServer.Shared;
-        _redis = await ConnectionMultiplexer.ConnectAsync(_server.ConfigurationString);
-    }
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         foreach (var host in _hosts)
         {
             await host.DisposeAsync();
         }
 
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        await _server.DeleteKeysAsync(_prefix + "*");
-        await _server.DeleteKeysAsync("{" + _prefix + "*");
-        await _redis.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     [Fact]
@@ -243,7 +223,7 @@ public sealed class RedisSessionStoreLeaseTests : IAsyncLifetime
             new SessionCookieOptions(),
             TimeProvider.System,
             NullLogger<RedisSessionStore>.Instance);
-        _stores.Add(store);
+        Stores.Add(store);
         for (var i = 0; i < 20; i++)
         {
             var id = $"lease{i}abcdefghijklmnopqrstuvwxyz0123"[..32];
@@ -292,7 +272,7 @@ public sealed class RedisSessionStoreLeaseTests : IAsyncLifetime
         Assert.True(condition());
     }
 
-    private string LockKey(string id) => "{" + _prefix + id + "}:lock";
+    private string LockKey(string id) => "{" + Prefix + id + "}:lock";
 
     private async Task<SessionTestHost> StartNodeAsync(
         Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null, bool storeClock = false)
@@ -303,11 +283,11 @@ public sealed class RedisSessionStoreLeaseTests : IAsyncLifetime
             store: time =>
             {
                 var store = new RedisSessionStore(
-                    new RedisSessionStoreOptions { Configuration = _server.ConfigurationString, KeyPrefix = _prefix },
+                    new RedisSessionStoreOptions { Configuration = Server.ConfigurationString, KeyPrefix = Prefix },
                     new SessionCookieOptions(),
                     storeClock ? time : TimeProvider.System,
                     NullLogger<RedisSessionStore>.Instance);
-                _stores.Add(store);
+                Stores.Add(store);
                 return store;
             });
         _hosts.Add(host);

@@ -18,33 +18,8 @@ namespace ServerSessions.Tests.Stores;
 /// connect-redis's layout and TTLs on a real server, a cluster, and outages. Tests on the shared server use keys under a
 /// prefix of their own; tests that stop or pause a server start their own.
 /// </summary>
-public sealed class RedisSessionStoreTests : IAsyncLifetime
+public sealed class RedisSessionStoreTests : RedisTestsBase
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private readonly string _prefix = $"test-{Guid.NewGuid():N}:";
-    private readonly List<RedisSessionStore> _stores = [];
-    private RedisServer _server = null!;
-    private ConnectionMultiplexer _redis = null!;
-
-    private IDatabase Redis => _redis.GetDatabase();
-
-    public async Task InitializeAsync()
-    {
-        _server = await RedisServer.Shared;
-        _redis = await ConnectionMultiplexer.ConnectAsync(_server.ConfigurationString);
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        await _server.DeleteKeysAsync(_prefix + "*");
-        await _redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task StoredValue_IsConnectRedisJson_UnderPrefixAndId()
     {
@@ -55,7 +30,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
 
         Assert.Equal(
             """{"cookie":{"originalMaxAge":null,"expires":null,"secure":false,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":3,"__created":1764201600000}""",
-            (string?)await Redis.StringGetAsync(_prefix + id));
+            (string?)await Redis.StringGetAsync(Prefix + id));
     }
 
     [Fact]
@@ -67,7 +42,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
 
         // connect-redis: SET sess:<id> JSON.stringify(session) EX ceil((cookie.expires - now) / 1000)
         var value = $$"""{"cookie":{"originalMaxAge":86400000,"expires":"{{expires:yyyy-MM-ddTHH:mm:ss.fffZ}}","secure":false,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":5}""";
-        await Redis.StringSetAsync(_prefix + id, value, TimeSpan.FromSeconds(86400));
+        await Redis.StringSetAsync(Prefix + id, value, TimeSpan.FromSeconds(86400));
 
         var record = await store.GetAsync(id, None);
 
@@ -85,7 +60,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
 
         await store.SetAsync(id, Record("{}", expires), None);
 
-        Assert.Equal(expires, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(_prefix + id));
+        Assert.Equal(expires, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(Prefix + id));
         Assert.Equal(expires, (await store.GetAsync(id, None))?.Expires);
     }
 
@@ -95,13 +70,13 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
         var store = Open();
         var id = NewId();
         await store.SetAsync(id, Record("""{"visits":1}""", TimeSpan.FromMinutes(1)), None);
-        var value = await Redis.StringGetAsync(_prefix + id);
+        var value = await Redis.StringGetAsync(Prefix + id);
         var later = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
 
         await store.TouchAsync(id, later, None);
 
-        Assert.Equal(later, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(_prefix + id));
-        Assert.Equal(value, await Redis.StringGetAsync(_prefix + id));
+        Assert.Equal(later, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(Prefix + id));
+        Assert.Equal(value, await Redis.StringGetAsync(Prefix + id));
     }
 
     [Fact]
@@ -111,7 +86,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
         var id = NewId();
         await store.SetAsync(id, Record("""{"visits":1}""", TimeSpan.FromMinutes(1)), None);
 
-        await Redis.KeyExpireAsync(_prefix + id, TimeSpan.FromHours(2)); // connect-redis's touch: EXPIRE key ttl
+        await Redis.KeyExpireAsync(Prefix + id, TimeSpan.FromHours(2)); // connect-redis's touch: EXPIRE key ttl
 
         var record = await store.GetAsync(id, None);
         Assert.InRange(record?.Expires ?? default, DateTimeOffset.UtcNow.AddHours(2).AddSeconds(-5), DateTimeOffset.UtcNow.AddHours(2).AddSeconds(5));
@@ -120,13 +95,13 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
     [Fact]
     public async Task KeyPrefix_IsConfigurable_AndDefaultsToConnectRedisOne()
     {
-        var mine = Open(configure: options => options.KeyPrefix = _prefix + "app1:");
-        var theirs = Open(configure: options => options.KeyPrefix = _prefix + "app2:");
+        var mine = Open(configure: options => options.KeyPrefix = Prefix + "app1:");
+        var theirs = Open(configure: options => options.KeyPrefix = Prefix + "app2:");
         var id = NewId();
 
         await mine.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
 
-        Assert.True(await Redis.KeyExistsAsync(_prefix + "app1:" + id));
+        Assert.True(await Redis.KeyExistsAsync(Prefix + "app1:" + id));
         Assert.Null(await theirs.GetAsync(id, None));
         Assert.Equal("sess:", new RedisSessionStoreOptions().KeyPrefix);
     }
@@ -140,7 +115,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
 
         await store.SetAsync(id, Record("{}", DateTimeOffset.UtcNow.AddSeconds(-1)), None);
 
-        Assert.False(await Redis.KeyExistsAsync(_prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
     }
 
     [Fact]
@@ -152,7 +127,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
 
         await store.DestroyAsync(id, None);
 
-        Assert.False(await Redis.KeyExistsAsync(_prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
     }
 
     [Fact]
@@ -163,7 +138,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<SessionDataException>(() => store.SetAsync(id, Record("""{"cookie":1}""", TimeSpan.FromMinutes(1)), None).AsTask());
 
-        Assert.False(await Redis.KeyExistsAsync(_prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
     }
 
     [Theory]
@@ -182,15 +157,15 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
         var client = app.GetTestClient();
         var (cookie, id) = await VisitAsync(client, null);
         var expected = TimeSpan.FromMinutes(expectedMinutes);
-        AssertAbout(expected, await Redis.KeyTimeToLiveAsync(_prefix + id));
+        AssertAbout(expected, await Redis.KeyTimeToLiveAsync(Prefix + id));
 
-        await Redis.KeyExpireAsync(_prefix + id, TimeSpan.FromSeconds(30));
+        await Redis.KeyExpireAsync(Prefix + id, TimeSpan.FromSeconds(30));
         using (var response = await client.SendAsync(Request("/peek", cookie)))
         {
             Assert.Equal("1", await response.Content.ReadAsStringAsync());
         }
 
-        AssertAbout(expected, await Redis.KeyTimeToLiveAsync(_prefix + id)); // touched, not rewritten
+        AssertAbout(expected, await Redis.KeyTimeToLiveAsync(Prefix + id)); // touched, not rewritten
     }
 
     [Fact]
@@ -272,7 +247,7 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
             new SessionCookieOptions(),
             TimeProvider.System,
             log);
-        _stores.Add(store);
+        Stores.Add(store);
         var id = NewId();
         await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
 
@@ -411,12 +386,12 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
 
     private RedisSessionStore Open(Action<SessionCookieOptions>? cookie = null, Action<RedisSessionStoreOptions>? configure = null)
     {
-        var options = new RedisSessionStoreOptions { Configuration = _server.ConfigurationString, KeyPrefix = _prefix };
+        var options = new RedisSessionStoreOptions { Configuration = Server.ConfigurationString, KeyPrefix = Prefix };
         configure?.Invoke(options);
         var cookieOptions = new SessionCookieOptions();
         cookie?.Invoke(cookieOptions);
         var store = new RedisSessionStore(options, cookieOptions, TimeProvider.System, NullLogger<RedisSessionStore>.Instance);
-        _stores.Add(store);
+        Stores.Add(store);
         return store;
     }
 
@@ -434,8 +409,8 @@ public sealed class RedisSessionStoreTests : IAsyncLifetime
             })
             .AddRedisStore(options =>
             {
-                options.Configuration = (server ?? _server).ConfigurationString;
-                options.KeyPrefix = _prefix;
+                options.Configuration = (server ?? Server).ConfigurationString;
+                options.KeyPrefix = Prefix;
                 redis?.Invoke(options);
             });
         var app = builder.Build();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerSessions.Sqlite;
 using ServerSessions.Tests.Infrastructure;
+using static ServerSessions.Tests.Infrastructure.VisitCounter;
 
 namespace ServerSessions.Tests;
 
@@ -14,20 +15,6 @@ namespace ServerSessions.Tests;
 /// </summary>
 public sealed class ConcurrencyTests
 {
-    private static string Count(ServerSession session)
-    {
-        var visits = session.Get<int>("visits") + 1;
-        session.Set("visits", visits);
-        return visits.ToString(CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<string> FirstVisitAsync(SessionTestHost host, string path = "/count")
-    {
-        using var response = await host.SendAsync(path);
-        Assert.Equal("1", await response.Content.ReadAsStringAsync());
-        return SetCookies.Pair(response);
-    }
-
     private static async Task AssertNoLostUpdateAsync(SessionTestHost host)
     {
         var cookie = await FirstVisitAsync(host);
@@ -308,15 +295,4 @@ public sealed class ConcurrencyTests
 
     private static SessionLocks Locks(SessionTestHost host) =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SessionRuntime>(host.Services).Locks;
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        // Bounded polling of a condition (not of time): the state it waits for is reached by other tasks.
-        for (var i = 0; i < 3000 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
-    }
 }

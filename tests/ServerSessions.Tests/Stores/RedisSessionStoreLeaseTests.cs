@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ServerSessions.Redis;
 using ServerSessions.Testing;
 using ServerSessions.Tests.Infrastructure;
+using static ServerSessions.Tests.Infrastructure.VisitCounter;
 using StackExchange.Redis;
 
 namespace ServerSessions.Tests.Stores;
@@ -245,32 +246,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         }
     }
 
-    private static string Count(ServerSession session)
-    {
-        var visits = session.Get<int>("visits") + 1;
-        session.Set("visits", visits);
-        return visits.ToString(CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<string> FirstVisitAsync(SessionTestHost host)
-    {
-        using var response = await host.SendAsync("/count");
-        Assert.Equal("1", await response.Content.ReadAsStringAsync());
-        return SetCookies.Pair(response);
-    }
-
     private static ISessionLeaseStore Store(SessionTestHost host) => (ISessionLeaseStore)host.Store.Inner;
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        // Bounded polling of a condition (not of time): the state it waits for is reached by other tasks.
-        for (var i = 0; i < 3000 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
-    }
 
     private string LockKey(string id) => "{" + Prefix + id + "}:lock";
 

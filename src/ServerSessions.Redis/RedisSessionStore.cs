@@ -19,8 +19,8 @@ namespace ServerSessions.Redis;
 /// Requests of one session on different app instances take turns through a lease (<see cref="ISessionLeaseStore"/>):
 /// the key <c>{&lt;prefix&gt;&lt;id&gt;}:lock</c>, hash-tagged with the session key so that it shares the session's
 /// cluster slot, holds the holder's token and expires with the lease (<c>SET … PX</c>). Taking the lease and loading
-/// the session is one script, saving and releasing another; a release is published on <c>&lt;prefix&gt;released</c>,
-/// which wakes the instances waiting for that session. Only ServerSessions instances honour the lease: an express app
+/// the session is one script, saving and releasing another; the release of a lease another instance asked for is
+/// published on <c>&lt;prefix&gt;released</c>, which wakes the instances waiting for that session. Only ServerSessions instances honour the lease: an express app
 /// sharing the keys writes regardless.
 /// </para>
 /// <para>
@@ -51,12 +51,18 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         return redis.call('PEXPIREAT', KEYS[1], ARGV[2])
         """;
 
-    // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease, else
-    // takes it and returns {1} for a missing session or {1, value, absolute expiry in Unix ms}.
+    // The lock key holds the holder's token, with '+' appended once another request found it taken: only then does the
+    // release publish a wake-up, so an uncontended request costs no pub/sub message. (Tokens are hex: never a '+'.)
+
+    // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease (and
+    // marks it contended), else takes it and returns {1} for a missing session or {1, value, absolute expiry in Unix ms}.
     private const string LeaseScript = """
         local owner = redis.call('GET', KEYS[2])
-        if owner and owner ~= ARGV[1] then return {0, redis.call('PTTL', KEYS[2])} end
-        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+        if owner and owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then
+            if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[2], owner .. '+', 'KEEPTTL') end
+            return {0, redis.call('PTTL', KEYS[2])}
+        end
+        redis.call('SET', KEYS[2], owner or ARGV[1], 'PX', ARGV[2])
         local value = redis.call('GET', KEYS[1])
         if not value then return {1} end
         return {1, value, redis.call('PEXPIRETIME', KEYS[1])}
@@ -64,26 +70,29 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
     // KEYS = lock; ARGV = holder, lease ms.
     private const string RenewScript = """
-        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        local owner = redis.call('GET', KEYS[1])
+        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
         return redis.call('PEXPIRE', KEYS[1], ARGV[2])
         """;
 
     // KEYS = session, lock; ARGV = holder, value, expiry in Unix ms ('' deletes the session), '1' to release, channel, id.
     private const string SetLeasedScript = """
-        if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+        local owner = redis.call('GET', KEYS[2])
+        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
         if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3]) end
         if ARGV[4] == '1' then
             redis.call('DEL', KEYS[2])
-            redis.call('PUBLISH', ARGV[5], ARGV[6])
+            if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
         end
         return 1
         """;
 
     // KEYS = lock; ARGV = holder, channel, id.
     private const string ReleaseScript = """
-        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        local owner = redis.call('GET', KEYS[1])
+        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
         redis.call('DEL', KEYS[1])
-        redis.call('PUBLISH', ARGV[2], ARGV[3])
+        if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
         return 1
         """;
 

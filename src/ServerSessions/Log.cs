@@ -60,6 +60,9 @@ internal static partial class Log
     [LoggerMessage(2025, LogLevel.Warning, "The lease of session {Session} in the store could not be released; it lapses after Session:LockTimeout.")]
     public static partial void LeaseReleaseFailed(this ILogger logger, SessionLogId session, Exception exception);
 
+    [LoggerMessage(2026, LogLevel.Warning, "Session {Session} was destroyed or expired by another request after this request's commit; a change made after the commit was not saved.")]
+    public static partial void LateChangeDropped(this ILogger logger, SessionLogId session);
+
     [LoggerMessage(2021, LogLevel.Error, "The session could not be committed as the response started; the response was aborted.")]
     public static partial void CommitFailedAtResponseStart(this ILogger logger, Exception exception);
 

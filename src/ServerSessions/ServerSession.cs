@@ -48,10 +48,10 @@ public sealed class ServerSession : ISession, ISessionFeature
     private bool _storeWritten;       // written or touched during this request already
     private bool _completed;
     private string? _lockedId;        // the session this request holds the lock of (Serialized concurrency)
-    private string? _leasedId;        // the session this request holds the store's lease of (ISessionLeaseStore)
-    private string? _leaseHolder;     // this request's token as the lease's holder (read by the renewal timer)
-    private ITimer? _renewal;
-    private volatile bool _leaseLost; // a renewal found the lease gone: saving would overwrite a newer write
+    private HeldLease? _lease;        // this request's lease in a shared store (ISessionLeaseStore)
+    private string? _releasedLeaseId; // the session whose lease this request gave up early, with the result filter's commit
+    private HashSet<string>? _lateChanges; // keys changed since then, applied onto the stored session at the next save
+    private bool _lateMaxAge;         // MaxAge changed since then
     private string? _sentCookie;
 
     internal ServerSession(HttpContext context, SessionRuntime runtime)
@@ -124,6 +124,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             {
                 _maxAge = value;
                 _maxAgeOverridden = true;
+                _lateMaxAge = _releasedLeaseId is not null;
                 MarkModified();
             }
         }
@@ -222,7 +223,7 @@ public sealed class ServerSession : ISession, ISessionFeature
         EnsureWritable();
         if (_values.Remove(key))
         {
-            MarkModified();
+            MarkModified(key);
             return true;
         }
 
@@ -235,8 +236,12 @@ public sealed class ServerSession : ISession, ISessionFeature
         EnsureWritable();
         if (_values.Count > 0)
         {
+            foreach (var key in _values.Keys)
+            {
+                MarkModified(key);
+            }
+
             _values.Clear();
-            MarkModified();
         }
     }
 
@@ -290,7 +295,7 @@ public sealed class ServerSession : ISession, ISessionFeature
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         EnsureLoaded();
-        await CommitAsync(true, cancellationToken);
+        await CommitAsync(cancellationToken);
         Finish();
     }
 
@@ -370,27 +375,28 @@ public sealed class ServerSession : ISession, ISessionFeature
     /// <summary>
     /// Applies express-session's end-of-request rules: save, touch or leave the store; set, re-sign or clear the cookie.
     /// Runs before the result executes and again when the response starts; each run does only what is still pending.
+    /// The store's lease is given up with the first save (or right after, when there is nothing to save), so other nodes
+    /// wait no longer than needed and a leased request costs the store two operations, like an unleased one; a later change
+    /// of this request (TempData after the result) takes the lease again and is applied onto the stored session.
     /// </summary>
-    /// <param name="final">Whether nothing more is written for this request afterwards: the store's lease is released
-    /// with the save, or right after.</param>
     /// <param name="cancellationToken">Cancels the store's operations.</param>
-    internal async Task CommitAsync(bool final = false, CancellationToken cancellationToken = default)
+    internal async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         if (!_loaded || _completed)
         {
             return;
         }
 
-        await CommitCoreAsync(final, cancellationToken);
-        if (final && _leasedId is not null)
+        await CommitCoreAsync(cancellationToken);
+        if (_lease is { } lease)
         {
-            var (id, holder) = (_leasedId, _leaseHolder!);
-            StopLease();
-            await ReleaseLeaseAsync(id, holder, cancellationToken);
+            _lease = null;
+            _releasedLeaseId = lease.Id;
+            await lease.ReleaseAsync(cancellationToken);
         }
     }
 
-    private async Task CommitCoreAsync(bool final, CancellationToken cancellationToken)
+    private async Task CommitCoreAsync(CancellationToken cancellationToken)
     {
         var options = _runtime.Options;
         var response = _context.Response;
@@ -420,7 +426,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             : !_saved;
         if (shouldSave)
         {
-            await WriteAsync(now, cancellationToken, releaseLease: final);
+            await WriteAsync(now, cancellationToken, releaseLease: true);
         }
         else if (_cookieId == _id && _storedId == _id && (!_storeWritten || _touchRequested))
         {
@@ -434,13 +440,10 @@ public sealed class ServerSession : ISession, ISessionFeature
     internal void Finish()
     {
         _completed = true;
-        if (_leasedId is not null)
-        {
-            // A failed or aborted request: release in the background (the lease lapses by itself if this fails too).
-            var (id, holder) = (_leasedId, _leaseHolder!);
-            StopLease();
-            _ = Task.Run(() => ReleaseLeaseAsync(id, holder, CancellationToken.None));
-        }
+
+        // A failed or aborted request: release in the background (the lease lapses by itself if this fails too).
+        _lease?.Abandon();
+        _lease = null;
 
         if (_lockedId is not null)
         {
@@ -453,7 +456,7 @@ public sealed class ServerSession : ISession, ISessionFeature
     {
         try
         {
-            await CommitAsync(final: true);
+            await CommitAsync();
         }
         catch (Exception ex)
         {
@@ -505,7 +508,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             }
         }
 
-        var lease = false;
+        ISessionLeaseStore? leaseStore = null;
         var waitDeadline = Now() + options.LockTimeout;
         if (_cookieId is not null && options.Concurrency == SessionConcurrency.Serialized && !IsReadOnly)
         {
@@ -513,12 +516,19 @@ public sealed class ServerSession : ISession, ISessionFeature
             // store's lease with other nodes.
             await _runtime.Locks.AcquireAsync(_cookieId, options.LockTimeout, _runtime.Time, cancellationToken);
             _lockedId = _cookieId;
-            lease = _runtime.Store is ISessionLeaseStore;
+            leaseStore = _runtime.Store as ISessionLeaseStore;
         }
 
-        SessionRecord? found = _cookieId is null ? null
-            : lease ? await LeaseAsync((ISessionLeaseStore)_runtime.Store, _cookieId, waitDeadline, cancellationToken)
-            : await GetFromStoreAsync(_cookieId, cancellationToken);
+        SessionRecord? found = null;
+        if (leaseStore is not null)
+        {
+            (_lease, found) = await HeldLease.AcquireAsync(_runtime, leaseStore, _cookieId!, waitDeadline, cancellationToken);
+        }
+        else if (_cookieId is not null)
+        {
+            found = await GetFromStoreAsync(_cookieId, cancellationToken);
+        }
+
         if (_cookieId is not null && found is { } record)
         {
             var payload = SessionPayload.Parse(record.Payload.Span);
@@ -587,6 +597,11 @@ public sealed class ServerSession : ISession, ISessionFeature
 
     private async Task WriteAsync(DateTimeOffset now, CancellationToken cancellationToken, bool releaseLease = false)
     {
+        if (_releasedLeaseId is not null && _releasedLeaseId == _id && !await RebaseAsync(cancellationToken))
+        {
+            return;
+        }
+
         long? maxAgeMs = _maxAgeOverridden ? (long?)(_maxAge?.TotalMilliseconds ?? 0) : null;
         var payload = SessionPayload.Serialize(_values, _createdUnixMs, maxAgeMs);
         if (payload.Length > _runtime.Options.MaxSessionSize)
@@ -595,40 +610,26 @@ public sealed class ServerSession : ISession, ISessionFeature
                 $"The session is {payload.Length} bytes, over Session:MaxSessionSize ({_runtime.Options.MaxSessionSize}); it was not saved and the stored session is unchanged.");
         }
 
-        var leased = _leasedId is not null && _leasedId == _id;
-        if (leased && _leaseLost)
+        var record = new SessionRecord(payload, StoreExpiry(now));
+        if (_lease is { } lease && lease.Id == _id)
         {
-            throw LeaseLost();
-        }
-
-        bool written;
-        try
-        {
-            var record = new SessionRecord(payload, StoreExpiry(now));
-            if (leased)
+            await lease.SaveAsync(record, releaseLease, cancellationToken);
+            if (releaseLease)
             {
-                written = await Bounded(((ISessionLeaseStore)_runtime.Store).SetLeasedAsync(_id, record, _leaseHolder!, releaseLease, cancellationToken));
-            }
-            else
-            {
-                await Bounded(_runtime.Store.SetAsync(_id, record, cancellationToken));
-                written = true;
+                _lease = null;
+                _releasedLeaseId = lease.Id;
             }
         }
-        catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+        else
         {
-            throw new SessionStoreException("The session store failed to save the session.", ex);
-        }
-
-        if (!written)
-        {
-            _leaseLost = true;
-            throw LeaseLost();
-        }
-
-        if (leased && releaseLease)
-        {
-            StopLease();
+            try
+            {
+                await _runtime.Bounded(_runtime.Store.SetAsync(_id, record, cancellationToken));
+            }
+            catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
+            {
+                throw new SessionStoreException("The session store failed to save the session.", ex);
+            }
         }
 
         _storedId = _id;
@@ -637,96 +638,49 @@ public sealed class ServerSession : ISession, ISessionFeature
         _runtime.Logger.SessionStored(new SessionLogId(_id), payload.Length);
     }
 
-    // Takes the store's lease on the session and loads it in one operation, waiting (woken by the holder's release, or
-    // when its lease would lapse) until waitDeadline, then giving up with a 503.
-    private async Task<SessionRecord?> LeaseAsync(ISessionLeaseStore store, string id, DateTimeOffset waitDeadline, CancellationToken cancellationToken)
+    // This request gave the lease up with an earlier commit (the result filter's) and has changed the session since
+    // (TempData after the result): take the lease again and apply those changes onto what is stored now, so a request of
+    // another node that ran in between keeps its own. Returns false, saving nothing, if the session is gone by then
+    // (destroyed by that request, or expired): a late change must not bring it back.
+    private async Task<bool> RebaseAsync(CancellationToken cancellationToken)
     {
-        var options = _runtime.Options;
-        var holder = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        while (true)
+        var store = (ISessionLeaseStore)_runtime.Store;
+        var (lease, record) = await HeldLease.AcquireAsync(_runtime, store, _id, Now() + _runtime.Options.LockTimeout, cancellationToken);
+        _lease = lease;
+        _releasedLeaseId = null;
+        var changes = _lateChanges;
+        _lateChanges = null;
+        if (record is null)
         {
-            SessionLease lease;
-            try
-            {
-                lease = await Bounded(store.GetAndLeaseAsync(id, holder, options.LockTimeout, cancellationToken));
-            }
-            catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
-            {
-                throw new SessionStoreException("The session store failed to lease and load the session.", ex);
-            }
+            _runtime.Logger.LateChangeDropped(new SessionLogId(_id));
+            _lease = null;
+            await lease.ReleaseAsync(cancellationToken);
+            _modified = false;
+            _saved = true;
+            return false;
+        }
 
-            if (lease.Acquired)
+        var (values, maxAge, maxAgeOverridden) = (_values, _maxAge, _maxAgeOverridden);
+        Apply(SessionPayload.Parse(record.Value.Payload.Span));
+        foreach (var key in changes ?? [])
+        {
+            if (values.TryGetValue(key, out var value))
             {
-                _leasedId = id;
-                _leaseHolder = holder;
-                var period = options.LockTimeout / 3;
-                _renewal = _runtime.Time.CreateTimer(_ => _ = RenewLeaseAsync(store, id, holder), null, period, period);
-
-                // The contract says stores hide expired sessions; don't trust a clock-skewed one to.
-                return lease.Record is { } r && r.Expires > Now() ? r : null;
+                _values[key] = value;
             }
-
-            var remaining = waitDeadline - Now();
-            if (remaining <= TimeSpan.Zero)
+            else
             {
-                throw new SessionBusyException(
-                    $"Another request of this session, on another node, held it for longer than Session:LockTimeout ({options.LockTimeout.TotalSeconds:0.#} s).");
-            }
-
-            var wait = lease.Remaining > TimeSpan.Zero && lease.Remaining < remaining ? lease.Remaining : remaining;
-            try
-            {
-                await store.WaitForReleaseAsync(id, wait, cancellationToken);
-            }
-            catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
-            {
-                throw new SessionStoreException("The session store failed while waiting for the session's lease.", ex);
+                _values.Remove(key);
             }
         }
+
+        if (_lateMaxAge)
+        {
+            (_maxAge, _maxAgeOverridden, _lateMaxAge) = (maxAge, maxAgeOverridden, false);
+        }
+
+        return true;
     }
-
-    private async Task RenewLeaseAsync(ISessionLeaseStore store, string id, string holder)
-    {
-        try
-        {
-            if (!await Bounded(store.RenewLeaseAsync(id, holder, _runtime.Options.LockTimeout, CancellationToken.None))
-                && ReferenceEquals(Volatile.Read(ref _leaseHolder), holder))
-            {
-                _leaseLost = true;
-                _runtime.Logger.LeaseLost(new SessionLogId(id));
-            }
-        }
-        catch (Exception ex)
-        {
-            // The next renewal may succeed; if the lease lapses meanwhile, the save is refused.
-            _runtime.Logger.LeaseRenewalFailed(new SessionLogId(id), ex);
-        }
-    }
-
-    private async Task ReleaseLeaseAsync(string id, string holder, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Bounded(((ISessionLeaseStore)_runtime.Store).ReleaseLeaseAsync(id, holder, cancellationToken));
-        }
-        catch (Exception ex)
-        {
-            // What this request changed is saved; a lease that was not released lapses by itself (after LockTimeout).
-            _runtime.Logger.LeaseReleaseFailed(new SessionLogId(id), ex);
-        }
-    }
-
-    private void StopLease()
-    {
-        _renewal?.Dispose();
-        _renewal = null;
-        _leasedId = null;
-        _leaseHolder = null;
-    }
-
-    private SessionBusyException LeaseLost() => new(
-        "This request's lease on the session lapsed (it ran longer than Session:LockTimeout without renewing it) and another " +
-        "request may have changed the session since; the change was not saved.");
 
     // Touches and deletes go to the store unleased: a touch only moves the expiry of whatever is stored, and a delete (destroy,
     // regenerate) drops the session on purpose, so neither can bring back data a newer write replaced.
@@ -734,9 +688,9 @@ public sealed class ServerSession : ISession, ISessionFeature
     {
         try
         {
-            await Bounded(_runtime.Store.TouchAsync(_id, StoreExpiry(now), cancellationToken));
+            await _runtime.Bounded(_runtime.Store.TouchAsync(_id, StoreExpiry(now), cancellationToken));
         }
-        catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+        catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
         {
             throw new SessionStoreException("The session store failed to touch the session.", ex);
         }
@@ -753,7 +707,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             var read = _runtime.Store.GetAsync(id, cancellationToken);
             record = read.IsCompletedSuccessfully ? read.Result : await read.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
         }
-        catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+        catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
         {
             throw new SessionStoreException("The session store failed to load the session.", ex);
         }
@@ -771,9 +725,9 @@ public sealed class ServerSession : ISession, ISessionFeature
 
         try
         {
-            await Bounded(_runtime.Store.DestroyAsync(_storedId, cancellationToken));
+            await _runtime.Bounded(_runtime.Store.DestroyAsync(_storedId, cancellationToken));
         }
-        catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+        catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
         {
             throw new SessionStoreException("The session store failed to delete the session.", ex);
         }
@@ -886,27 +840,20 @@ public sealed class ServerSession : ISession, ISessionFeature
         }
 
         _values[key] = json;
-        MarkModified();
+        MarkModified(key);
     }
 
-    private void MarkModified()
+    private void MarkModified(string? key = null)
     {
         _modified = true;
         _saved = false;
+        if (key is not null && _releasedLeaseId is not null)
+        {
+            (_lateChanges ??= new(StringComparer.Ordinal)).Add(key);
+        }
     }
 
     private DateTimeOffset Now() => _runtime.Time.GetUtcNow();
-
-    // Stores that complete synchronously (memory) pay nothing; a pending operation is abandoned after StoreTimeout
-    // with a TimeoutException, which becomes a 503.
-    private Task Bounded(ValueTask operation) =>
-        operation.IsCompletedSuccessfully ? Task.CompletedTask : operation.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
-
-    private Task<T> Bounded<T>(ValueTask<T> operation) =>
-        operation.IsCompletedSuccessfully ? Task.FromResult(operation.Result) : operation.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
-
-    private static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>
-        ex is not (SessionDataException or SessionStoreException) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     // ISession speaks bytes. Bytes that are UTF-8 text (SetString, TempData's JSON) are kept as a JSON string, so
     // Get<string> reads them; anything else as {"$binary": base64}. A typed value reads back as its JSON text.

@@ -36,7 +36,7 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
             // become an error. Others were committed by the result filter or when the response started.
             if (session.IsLoaded && !context.Response.HasStarted)
             {
-                await session.CommitAsync(final: true);
+                await session.CommitAsync();
             }
         }
         catch (Exception ex) when (ex is SessionStoreException or SessionBusyException && !context.Response.HasStarted)

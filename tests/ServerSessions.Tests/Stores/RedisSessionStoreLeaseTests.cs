@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerSessions.Redis;
 using ServerSessions.Testing;
@@ -83,6 +84,127 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         using var first = await holder;
         using var second = await waiter;
         Assert.Equal(("2", "3"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task OnlyTheReleaseOfAContendedLeaseIsPublished()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Map(WebApplication app)
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                inside.TrySetResult();
+                await release.Task;
+                return Count(session);
+            });
+        }
+
+        var a = await StartNodeAsync(map: Map);
+        var b = await StartNodeAsync(map: Map);
+        var quiet = await FirstVisitAsync(a);
+        var contended = await FirstVisitAsync(a);
+        var releases = await Subscriber.SubscribeAsync(RedisChannel.Literal(Prefix + "released"));
+
+        // Taking turns without overlapping: no request ever found the lease taken, so no release is published.
+        Assert.Equal("2", await a.GetStringAsync("/count", quiet));
+        Assert.Equal("3", await b.GetStringAsync("/count", quiet));
+
+        var holder = a.SendAsync("/hold", contended);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var waiter = b.SendAsync("/count", contended);
+        await WaitUntilAsync(() => b.Store.Count("wait") >= 1);
+        release.SetResult();
+        (await holder).Dispose();
+        (await waiter).Dispose();
+
+        // Messages arrive in order: had the quiet session's releases been published, they would come first.
+        var first = await releases.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(SetCookies.IdOf(contended), (string)first.Message!);
+        Assert.Equal("4", await a.GetStringAsync("/count", quiet));
+        Assert.False(releases.TryRead(out var extra), $"unexpected release of {extra.Message}");
+        await releases.UnsubscribeAsync();
+    }
+
+    [Fact]
+    public async Task CommitBeforeTheResult_ReleasesTheLease_AndALaterChangeIsAppliedOntoWhatAnotherNodeSavedMeanwhile()
+    {
+        var inResult = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Map(WebApplication app)
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/keys", (ServerSession session) => string.Join(",", session.Keys.Order(StringComparer.Ordinal)))
+                .WithMetadata(new ReadOnlySessionAttribute());
+            app.MapGet("/other", (ServerSession session) =>
+            {
+                session.Set("other", true);
+                return "other";
+            }).WithSession();
+            app.MapGet("/late", (ServerSession session) =>
+            {
+                session.Set("early", true);
+                return new LateChangeResult(session, inResult, resume);
+            }).WithSession();
+        }
+
+        var a = await StartNodeAsync(map: Map);
+        var b = await StartNodeAsync(map: Map);
+        var cookie = await FirstVisitAsync(a);
+
+        var late = a.SendAsync("/late", cookie);
+        await inResult.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Node a is executing its result: its lease went with the commit before it, so node b's request goes on at once.
+        Assert.Equal("other", await b.GetStringAsync("/other", cookie));
+        Assert.Equal(0, b.Store.Count("wait"));
+
+        // Node a's late change takes the lease again and is applied onto node b's save, not over it.
+        resume.SetResult();
+        using var done = await late;
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal("early,late,other,visits", await b.GetStringAsync("/keys", cookie));
+        Assert.Equal(2, a.Store.Count("lease"));
+        Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
+    }
+
+    [Fact]
+    public async Task LaterChange_OfASessionAnotherNodeDestroyedMeanwhile_DoesNotBringItBack()
+    {
+        var inResult = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Map(WebApplication app)
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/logout", async (ServerSession session) =>
+            {
+                await session.DestroyAsync();
+                return "bye";
+            }).WithSession();
+            app.MapGet("/late", (ServerSession session) =>
+            {
+                session.Set("early", true);
+                return new LateChangeResult(session, inResult, resume);
+            }).WithSession();
+        }
+
+        var a = await StartNodeAsync(map: Map);
+        var b = await StartNodeAsync(map: Map);
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+
+        var late = a.SendAsync("/late", cookie);
+        await inResult.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("bye", await b.GetStringAsync("/logout", cookie));
+        resume.SetResult();
+        using var done = await late;
+
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+        Assert.Equal("1", await a.GetStringAsync("/count", cookie));
     }
 
     [Fact]
@@ -243,6 +365,18 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
             Assert.True(again.Acquired);
             Assert.NotNull(again.Record);
             await store.ReleaseLeaseAsync(id, "other", None);
+        }
+    }
+
+    // A result that changes the session as it executes, after the commit before the result, once the test lets it.
+    private sealed class LateChangeResult(ServerSession session, TaskCompletionSource inResult, TaskCompletionSource resume) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            inResult.SetResult();
+            await resume.Task;
+            session.Set("late", true);
+            await httpContext.Response.WriteAsync("done");
         }
     }
 

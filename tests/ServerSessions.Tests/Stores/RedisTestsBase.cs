@@ -23,6 +23,8 @@ public abstract class RedisTestsBase : IAsyncLifetime
 
     protected IDatabase Redis => _redis.GetDatabase();
 
+    protected ISubscriber Subscriber => _redis.GetSubscriber();
+
     public async Task InitializeAsync()
     {
         Server = await RedisServer.Shared;

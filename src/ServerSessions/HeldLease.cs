@@ -9,6 +9,8 @@ namespace ServerSessions;
 /// </summary>
 internal sealed class HeldLease
 {
+    private static readonly string ProcessToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    private static long s_holders;
     private readonly SessionRuntime _runtime;
     private readonly ISessionLeaseStore _store;
     private readonly string _holder;
@@ -36,7 +38,7 @@ internal sealed class HeldLease
         SessionRuntime runtime, ISessionLeaseStore store, string id, DateTimeOffset waitDeadline, CancellationToken cancellationToken)
     {
         var options = runtime.Options;
-        var holder = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var holder = NewHolder();
         while (true)
         {
             SessionLease lease;
@@ -78,6 +80,10 @@ internal sealed class HeldLease
             }
         }
     }
+
+    // A token no other request of any process holds: this process's random prefix and a counter. It is never sent to
+    // clients, so it needs to be unique, not secret.
+    private static string NewHolder() => string.Create(null, stackalloc char[32], $"{ProcessToken}{Interlocked.Increment(ref s_holders):x}");
 
     /// <summary>Saves the session under the lease, and gives the lease up with the same store operation when <paramref name="release"/>.</summary>
     /// <exception cref="SessionBusyException">The lease lapsed or was taken over; nothing was written.</exception>

@@ -14,6 +14,12 @@ internal sealed class SessionPayload
     public const string CreatedKey = "__created";
     public const string MaxAgeKey = "__maxAge";
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
     public SessionPayload(Dictionary<string, byte[]> values, long createdUnixMs, long? maxAgeMs)
     {
         Values = values;
@@ -82,8 +88,10 @@ internal sealed class SessionPayload
 
     public static byte[] Serialize(Dictionary<string, byte[]> values, long createdUnixMs, long? maxAgeMs)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        // One writer and buffer per thread, reset for each session: the only allocation is the result.
+        var writer = t_writer ??= new Utf8JsonWriter(t_buffer = new ArrayBufferWriter<byte>(256), new JsonWriterOptions { SkipValidation = true });
+        var buffer = t_buffer!;
+        try
         {
             writer.WriteStartObject();
             foreach (var (key, raw) in values)
@@ -99,8 +107,21 @@ internal sealed class SessionPayload
             }
 
             writer.WriteEndObject();
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            if (buffer.Capacity > 16 * 1024)
+            {
+                // Don't keep a large session's buffer alive on this thread.
+                (t_writer, t_buffer) = (null, null);
+            }
+            else
+            {
+                buffer.ResetWrittenCount();
+                writer.Reset(buffer);
+            }
+        }
     }
 }

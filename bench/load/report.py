@@ -121,7 +121,8 @@ def scale(path):
         base = table[(str(sizes[0]), store)]
         for size in sizes:
             c = table[(str(size), store)]
-            out.append(f"| {store} | {size:,} | {c.rps:,.0f} | {c.rps / base.rps:.2f} | {ms(c.p50)} | {ms(c.p99)} | {c.non2xx} | {c.errors} |")
+            share = f"{c.rps / base.rps:.2f}" if base.rps else "—"
+            out.append(f"| {store} | {size:,} | {c.rps:,.0f} | {share} | {ms(c.p50)} | {ms(c.p99)} | {c.non2xx} | {c.errors} |")
     print("\n".join(out))
 
 

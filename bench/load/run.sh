@@ -1,127 +1,477 @@
 #!/usr/bin/env bash
-# Side-by-side load test of VisitTracker's session configurations with wrk, on loopback only.
-# Builds VisitTracker in Release, starts one process per contender on its own port, and drives each with wrk,
-# interleaved (A B C, A B C, ...) so machine drift hits all alike. Prints a Markdown table of req/s, p50, p99 and
-# each contender's share of the first contender's throughput in the same round.
+# Issue 5's side-by-side load test, on loopback only, written into bench/RESULTS.md.
 #
-#   bench/load/run.sh [rounds] [seconds]          defaults: 3 rounds of 10 s per contender and scenario
+#   bench/load/run.sh [all|load|scale|memory]          default: all (load, then scale, then memory)
 #
-# Scenarios: steady (200 existing sessions rotated over the connections), hot (one session, every request on it),
-# new (no cookie: every request starts a session). Contenders: Memory, SQLite and Redis (a redis-server of its own),
-# each Serialized and LastWriteWins. Needs wrk and redis-server (apt-get install wrk redis-server) and curl.
+#   load    every contender in every scenario with wrk, interleaved A B C, A B C, ... over ROUNDS rounds so machine
+#           drift hits all alike; req/s, p50, p99, non-2xx and each contender's share of the no-session ceiling in
+#           the same scenario, with a chart of the shares.
+#   scale   VisitTracker (Serialized) on SQLite and on Redis with SCALE_COOKIES against SCALE_SESSIONS stored sessions,
+#           steady scenario on the same number of real cookies; the extra sessions are written straight into the
+#           store (bench/load/seed.py), the rotated cookies are sessions the app issued over HTTP.
+#   memory  bench/load/memory.sh (memory per stored session), when it exists; its Markdown goes into RESULTS.md.
+#
+# Each mode regenerates only its own section of bench/RESULTS.md (between "<!-- bench/load/run.sh MODE begin ..." and
+# "... end -->"), so hand-written analysis elsewhere survives, and prints it too.
+#
+# Contenders (load; CONTENDERS is a regex over these names):
+#   nosession                      VisitTracker's page (MVC + the same Handlebars view engine and views) with no
+#                                  session, a fixed count: the ceiling (bench/NoSession)
+#   vt-{memory,sqlite,redis}-{serialized,lastwritewins}
+#                                  VisitTracker on ServerSessions, each store and concurrency mode
+#   aspnet-memory, aspnet-redis    the same page on ASP.NET Core's built-in session, on AddDistributedMemoryCache or
+#                                  AddStackExchangeRedisCache (bench/AspNetCoreSession)
+#   nestjs-memory, nestjs-redis    the seed's NestJS app (../shared/peers/nestjs-seed, built in a scratch folder),
+#                                  express-session's MemoryStore or connect-redis
+# Every Redis contender gets a redis-server of its own (no persistence), every SQLite one its own database.
+# Scenarios (SCENARIOS): steady (SESSIONS existing sessions, each wrk thread rotating over its own share of the
+# cookies), new (no cookie: every request starts a session), hot (one session, every request on it).
+#
+# Environment (defaults in brackets):
+#   ROUNDS [3]  DURATION [10] seconds per run (SECONDS=… works too)  WARMUP [2] seconds per contender and scenario
+#   CONTENDERS [.] regex  SCENARIOS ["steady new hot"]  SESSIONS [200]  THREADS [2]  CONNECTIONS [50]
+#   SCALE_STORES ["sqlite redis"]  SCALE_COOKIES [1000]  SCALE_SESSIONS [1000000]
+#   RESULTS_FILE [bench/RESULTS.md] ("-": print only)  NESTJS_SEED [../shared/peers/nestjs-seed]  BASE_PORT [4100]
+#   KEEP_WORK [unset: the scratch folder, with logs and wrk's outputs, is removed at exit]
+# Quick smoke run: ROUNDS=1 DURATION=2 WARMUP=0 CONTENDERS='nosession|vt-memory' SCENARIOS=steady RESULTS_FILE=- bench/load/run.sh load
+#
+# Needs: the .NET 10 SDK, wrk, redis-server and redis-cli, curl, python3; node and npm for the NestJS contenders
+# (apt-get install wrk redis-server curl python3 nodejs npm).
+
+# SECONDS is bash's clock, counting up from the value it was given: read it before anything takes time.
+[[ -n ${DURATION:-} ]] || ! printenv SECONDS >/dev/null || DURATION=$SECONDS
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-rounds=${1:-3}
-seconds=${2:-10}
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+mode=${1:-all}
+case $mode in
+  all | load | scale | memory) ;;
+  *) sed -n '2,/^$/p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+esac
+rounds=${ROUNDS:-3}
+duration=${DURATION:-10}
+warmup=${WARMUP:-2}
+filter=${CONTENDERS:-.}
+scenarios=${SCENARIOS:-steady new hot}
+scenarios=${scenarios//,/ }
+sessions=${SESSIONS:-200}
+threads=${THREADS:-2}
+connections=${CONNECTIONS:-50}
+scale_stores=${SCALE_STORES:-sqlite redis}
+scale_stores=${scale_stores//,/ }
+scale_cookies=${SCALE_COOKIES:-1000}
+scale_sessions=${SCALE_SESSIONS:-1000000}
+results_file=${RESULTS_FILE:-bench/RESULTS.md}
+nestjs_seed=${NESTJS_SEED:-../shared/peers/nestjs-seed}
+next_port=${BASE_PORT:-4100}
+secret=bench-secret
 
-dotnet build src/VisitTracker -c Release -o "$work/app" -v quiet -nologo >/dev/null
-
-# One redis-server of our own on a loopback port, no persistence, for the Redis contenders.
-command -v redis-server >/dev/null || { echo "redis-server is missing: apt-get install redis-server" >&2; exit 1; }
-redis_port=6391
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --daemonize no >"$work/redis.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis="Session__Store=Redis Session__Redis__Configuration=127.0.0.1:$redis_port"
-
-# name|environment (space-separated assignments)
-contenders=(
-  "memory-lastwritewins|Session__Store=Memory Session__Concurrency=LastWriteWins"
-  "memory-serialized|Session__Store=Memory Session__Concurrency=Serialized"
-  "sqlite-lastwritewins|Session__Store=Sqlite Session__Concurrency=LastWriteWins"
-  "sqlite-serialized|Session__Store=Sqlite Session__Concurrency=Serialized"
-  "redis-lastwritewins|$redis Session__Concurrency=LastWriteWins"
-  "redis-serialized|$redis Session__Concurrency=Serialized"
+all_contenders=(
+  nosession
+  vt-memory-serialized vt-memory-lastwritewins
+  vt-sqlite-serialized vt-sqlite-lastwritewins
+  vt-redis-serialized vt-redis-lastwritewins
+  aspnet-memory aspnet-redis
+  nestjs-memory nestjs-redis
 )
-
-port=4100
-declare -A ports
-for contender in "${contenders[@]}"; do
-  name=${contender%%|*}
-  port=$((port + 1))
-  ports[$name]=$port
-  # shellcheck disable=SC2086
-  env ${contender#*|} Session__Secret=bench-secret Session__Sqlite__Path="$work/$name.db" Logging__LogLevel__Default=Warning \
-    dotnet "$work/app/VisitTracker.dll" --urls "http://127.0.0.1:$port" >"$work/$name.log" 2>&1 &
-  pids+=($!)
-done
-
-for name in "${!ports[@]}"; do
-  for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:${ports[$name]}/css/styles.css" && break; sleep 0.2; done
-  for _ in $(seq 200); do
-    curl -s -D - -o /dev/null "http://127.0.0.1:${ports[$name]}/" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p'
-  done >"$work/$name.steady"
-  head -1 "$work/$name.steady" >"$work/$name.hot"
-done
-
-# Each wrk thread rotates over its own share of the cookies (thread t takes cookies t, t+n, t+2n, ...), so the
-# "steady" scenario has many sessions and no two requests of one session in flight together, as with real visitors;
-# "hot" gives every thread the same single cookie on purpose.
-cat >"$work/cookies.lua" <<'LUA'
-local threads = 0
-setup = function(thread)
-  thread:set("index", threads)
-  threads = threads + 1
-  thread:set("count", 0)
-end
-local cookies = nil
-local i = 0
-request = function()
-  if cookies == nil then
-    cookies = {}
-    local file = os.getenv("COOKIES")
-    local all = {}
-    if file and file ~= "" then for line in io.lines(file) do all[#all + 1] = line end end
-    local n = tonumber(os.getenv("THREADS") or "2")
-    for k = 1, #all do
-      if #all == 1 or (k - 1) % n == index then cookies[#cookies + 1] = all[k] end
-    end
-  end
-  i = i + 1
-  if #cookies == 0 then return wrk.format("GET", "/") end
-  return wrk.format("GET", "/", { ["Cookie"] = cookies[(i % #cookies) + 1] })
-end
-LUA
-
-results="$work/results.tsv"
-for round in $(seq "$rounds"); do
-  for scenario in steady hot new; do
-    for contender in "${contenders[@]}"; do
-      name=${contender%%|*}
-      cookies=""
-      [[ $scenario != new ]] && cookies="$work/$name.$scenario"
-      out=$(THREADS=2 COOKIES=$cookies wrk -t2 -c50 -d"${seconds}s" --latency -s "$work/cookies.lua" "http://127.0.0.1:${ports[$name]}/")
-      rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-      p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-      p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-      errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$scenario" "$name" "$rps" "$p50" "$p99" "${errors:-0}" >>"$results"
-    done
+declare -A kind settings
+kind[nosession]=nosession
+settings[nosession]=""
+for store in memory sqlite redis; do
+  for concurrency in Serialized LastWriteWins; do
+    name=vt-$store-${concurrency,,}
+    kind[$name]=visittracker
+    case $store in
+      # The memory store's bound (100,000) would evict the steady sessions after a few seconds of "new".
+      memory) settings[$name]="Session__Store=Memory Session__Memory__MaxSessions=100000000" ;;
+      sqlite) settings[$name]="Session__Store=Sqlite" ;;
+      redis) settings[$name]="Session__Store=Redis Session__Redis__Configuration=@REDIS@" ;;
+    esac
+    settings[$name]+=" Session__Concurrency=$concurrency"
   done
 done
+kind[aspnet-memory]=aspnetcore
+settings[aspnet-memory]="Cache=Memory"
+kind[aspnet-redis]=aspnetcore
+settings[aspnet-redis]="Cache=Redis Redis=@REDIS@"
+kind[nestjs-memory]=nestjs
+settings[nestjs-memory]=""
+kind[nestjs-redis]=nestjs
+settings[nestjs-redis]="REDIS_URL=redis://@REDIS@"
 
-echo "| scenario | contender | req/s (median of $rounds) | share of ${contenders[0]%%|*} | p50 | p99 | non-2xx |"
-echo "|---|---|---|---|---|---|---|"
-python3 - "$results" "${contenders[0]%%|*}" <<'PY'
-import sys, statistics, collections
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-base = sys.argv[2]
-by = collections.defaultdict(list)
-for r in rows:
-    by[(r[1], r[2])].append(r)
-for scenario in ["steady", "hot", "new"]:
-    base_rps = statistics.median(float(r[3]) for r in by[(scenario, base)])
-    for (s, name), rs in by.items():
-        if s != scenario:
-            continue
-        rps = statistics.median(float(r[3]) for r in rs)
-        mid = sorted(rs, key=lambda r: float(r[3]))[len(rs) // 2]
-        errors = sum(int(r[6] or 0) for r in rs)
-        print(f"| {scenario} | {name} | {rps:,.0f} | {rps / base_rps:.2f} | {mid[4]} | {mid[5]} | {errors} |")
-PY
+for tool in wrk curl python3 redis-server redis-cli dotnet; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing (see the top of $0)" >&2; exit 1; }
+done
+
+work=$(mktemp -d -t bench-load.XXXXXX)
+pids=()
+declare -A app_pid app_port redis_of
+stop_all() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+  app_pid=() app_port=() redis_of=()
+}
+cleanup() {
+  stop_all
+  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+fail() {
+  echo "error: $1" >&2
+  [[ -n ${2:-} && -f $work/$2/app.log ]] && { echo "--- last lines of $2's log:" >&2; tail -20 "$work/$2/app.log" >&2; }
+  exit 1
+}
+
+# The next loopback port nobody listens on, in $port.
+take_port() {
+  while (exec 3<>"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
+  port=$next_port
+  next_port=$((next_port + 1))
+}
+
+# A redis-server of its own for contender $1, without persistence; its address in $redis_addr.
+start_redis() {
+  take_port
+  mkdir -p "$work/$1"
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work/$1" --daemonize no \
+    >"$work/$1/redis.log" 2>&1 &
+  pids+=($!)
+  local _
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$port" ping >/dev/null 2>&1 || fail "redis-server for $1 did not start"
+  redis_addr=127.0.0.1:$port
+}
+
+# Builds what the selected contenders run, in Release (each project's bin/Release/net10.0).
+declare -A built
+declare -A project=([visittracker]=src/VisitTracker/VisitTracker [nosession]=bench/NoSession/NoSession [aspnetcore]=bench/AspNetCoreSession/AspNetCoreSession)
+build() {
+  [[ -z ${built[$1]:-} ]] || return 0
+  case $1 in
+    visittracker | nosession | aspnetcore)
+      log "building ${project[$1]}.csproj (Release)"
+      dotnet build "${project[$1]}.csproj" -c Release -nologo -v quiet >"$work/build-$1.log" 2>&1 || { cat "$work/build-$1.log" >&2; fail "build failed"; } ;;
+    nestjs)
+      command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed for the NestJS contenders"
+      log "building the NestJS seed in $work/nestjs-seed (npm ci && npm run build)"
+      [[ -f $nestjs_seed/package.json ]] || fail "the NestJS seed is not at $nestjs_seed (NESTJS_SEED)"
+      cp -r "$nestjs_seed" "$work/nestjs-seed"
+      chmod -R u+w "$work/nestjs-seed"
+      (cd "$work/nestjs-seed" && npm ci --no-audit --no-fund && npm run build) >"$work/build-$1.log" 2>&1 || { tail -30 "$work/build-$1.log" >&2; fail "the NestJS seed did not build"; } ;;
+  esac
+  built[$1]=1
+}
+
+dll() { echo "$(dirname "${project[$1]}")/bin/Release/net10.0/$(basename "${project[$1]}").dll"; }
+
+# Starts contender $1 (kind $2, settings $3) on a port of its own; restarting keeps its port, store and redis-server.
+launch() {
+  local name=$1 kind=$2 env=$3 cmd
+  mkdir -p "$work/$name"
+  if [[ $env == *@REDIS@* ]]; then
+    [[ -n ${redis_of[$name]:-} ]] || { start_redis "$name"; redis_of[$name]=$redis_addr; }
+    env=${env//@REDIS@/${redis_of[$name]}}
+  fi
+  [[ -n ${app_port[$name]:-} ]] || { take_port; app_port[$name]=$port; }
+  local url=http://127.0.0.1:${app_port[$name]}
+  case $kind in
+    visittracker) cmd=(dotnet "$(dll "$kind")" --urls "$url")
+      env+=" Session__Secret=$secret Session__Sqlite__Path=$work/$name/sessions.db Logging__LogLevel__Default=Warning" ;;
+    nosession) cmd=(dotnet "$(dll "$kind")" --urls "$url")
+      env+=" Logging__LogLevel__Default=Warning" ;;
+    aspnetcore) cmd=(dotnet "$(dll "$kind")" --urls "$url")
+      env+=" Logging__LogLevel__Default=Warning" ;;
+    nestjs) cmd=(node "$work/nestjs-seed/dist/main.js")
+      env+=" NODE_ENV=production HOST=127.0.0.1 PORT=${app_port[$name]} SESSION_SECRET=$secret" ;;
+  esac
+  # shellcheck disable=SC2086 # the settings are space-separated assignments
+  env $env "${cmd[@]}" >>"$work/$name/app.log" 2>&1 &
+  app_pid[$name]=$!
+  pids+=($!)
+}
+
+# Waits until contender $1 serves its static file, then checks that its page answers 200 with the count.
+wait_ready() {
+  local name=$1 url=http://127.0.0.1:${app_port[$1]} _ code
+  for _ in $(seq 300); do
+    curl -fs -o /dev/null "$url/css/styles.css" && break
+    kill -0 "${app_pid[$name]}" 2>/dev/null || fail "$name exited at startup" "$name"
+    sleep 0.2
+  done
+  code=$(curl -s -o "$work/$name/page.html" -w '%{http_code}' "$url/") || true
+  [[ $code == 200 ]] && grep -q 'visited this page' "$work/$name/page.html" || fail "$name did not answer its page (HTTP $code)" "$name"
+}
+
+# Stops contender $1's app (gracefully: the SQLite store checkpoints and releases its lock).
+stop_app() {
+  kill "${app_pid[$1]}" 2>/dev/null || true
+  wait "${app_pid[$1]}" 2>/dev/null || true
+}
+
+# Writes the cookies of $2 new sessions of contender $1 to $3, one "name=value" a line (one curl, one connection).
+issue_cookies() {
+  local url=http://127.0.0.1:${app_port[$1]}/ args=() i
+  for ((i = 0; i < $2; i++)); do args+=(-o /dev/null "$url"); done
+  curl -s -D - "${args[@]}" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' >"$3"
+  [[ $(wc -l <"$3") -eq $2 ]] || fail "$1 issued $(wc -l <"$3") cookies for $2 requests" "$1"
+}
+
+# One wrk run against contender $1 with the cookie file $2 ("" for none) for $3 seconds; wrk's output in $4.
+drive() {
+  kill -0 "${app_pid[$1]}" 2>/dev/null || fail "$1 is no longer running" "$1"
+  THREADS=$threads COOKIES=$2 wrk -t"$threads" -c"$connections" -d"$3s" --latency -s bench/load/cookies.lua \
+    "http://127.0.0.1:${app_port[$1]}/" >"$4" 2>&1 || true
+}
+
+cookie_file() {
+  case $2 in
+    steady) echo "$work/$1/steady.cookies" ;;
+    hot) echo "$work/$1/hot.cookies" ;;
+    *) echo "" ;;
+  esac
+}
+
+versions_md() {
+  local cpu ram os dotnet_rt wrk_v redis_v node_v commit
+  cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ {print $2; exit}' || true)
+  ram=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
+  os=$(. /etc/os-release && echo "$PRETTY_NAME")
+  dotnet_rt=$(dotnet --list-runtimes | awk '/^Microsoft.AspNetCore.App/ {v = $2} END {print v}')
+  wrk_v=$({ wrk -v 2>&1 || true; } | awk 'NR == 1 {print $2}')
+  redis_v=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
+  node_v=$(node --version 2>/dev/null || echo "not installed")
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [[ -z $(git status --porcelain 2>/dev/null) ]] || commit+=" (with uncommitted changes)"
+  cat <<EOF
+Machine: $(nproc) CPUs ($cpu), $ram RAM, $os (Linux $(uname -r)); .NET $dotnet_rt (SDK $(dotnet --version)), server GC;
+wrk $wrk_v; redis-server $redis_v; node $node_v. Commit $commit. Load average $load_before at the start,
+$(cut -d' ' -f1-3 /proc/loadavg) at the end; wrk, the apps and Redis share the cores, so compare within a scenario.
+EOF
+  if awk -v n="$(nproc)" '{exit !($1 > n)}' <<<"$load_before"; then
+    echo
+    echo "**The machine was busy at the start** (load average ${load_before%% *} on $(nproc) CPUs): other work shared the cores, so even the shares are noisy; rerun on a quiet machine."
+  fi
+}
+
+# Smoke runs are labelled as such, so they are not taken for measurements.
+smoke_note() {
+  if ((rounds < 3 || duration < 10)) || [[ $filter != . || $scenarios != "steady new hot" || -n ${1:-} ]]; then
+    echo
+    echo "**Smoke or partial run, not a measurement** (ROUNDS=$rounds, DURATION=$duration, CONTENDERS='$filter', SCENARIOS='$scenarios'$1): run \`bench/load/run.sh\` with its defaults for the numbers to quote."
+  fi
+}
+
+publish() { # section, markdown file
+  cat "$2"
+  if [[ $results_file != - ]]; then
+    python3 bench/load/report.py splice "$results_file" "$1" "$2"
+    log "wrote the $1 section of $results_file"
+  fi
+}
+
+run_load() {
+  local contenders=() name scenario round
+  for name in "${all_contenders[@]}"; do [[ $name =~ $filter ]] && contenders+=("$name"); done
+  ((${#contenders[@]})) || fail "no contender matches CONTENDERS='$filter'"
+  for scenario in $scenarios; do
+    [[ $scenario =~ ^(steady|new|hot)$ ]] || fail "unknown scenario '$scenario' (steady, new, hot)"
+  done
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+  for name in "${contenders[@]}"; do build "${kind[$name]}"; done
+  for name in "${contenders[@]}"; do launch "$name" "${kind[$name]}" "${settings[$name]}"; done
+  for name in "${contenders[@]}"; do
+    wait_ready "$name"
+    if [[ $name == nosession ]]; then
+      : >"$work/$name/steady.cookies"   # it ignores cookies: its three scenarios are the same requests
+    else
+      issue_cookies "$name" "$sessions" "$work/$name/steady.cookies"
+    fi
+    head -1 "$work/$name/steady.cookies" >"$work/$name/hot.cookies"
+  done
+  log "started ${contenders[*]}"
+
+  if ((warmup > 0)); then
+    log "warming up: ${warmup}s per contender and scenario"
+    for scenario in $scenarios; do
+      for name in "${contenders[@]}"; do drive "$name" "$(cookie_file "$name" "$scenario")" "$warmup" "$work/warmup.txt"; done
+    done
+  fi
+
+  local results=$work/load.tsv
+  : >"$results"
+  mkdir -p "$work/wrk"
+  for round in $(seq "$rounds"); do
+    for scenario in $scenarios; do
+      for name in "${contenders[@]}"; do
+        local out=$work/wrk/$round-$scenario-$name.txt
+        drive "$name" "$(cookie_file "$name" "$scenario")" "$duration" "$out"
+        local fields
+        fields=$(python3 bench/load/report.py wrk <"$out")
+        printf '%s\t%s\t%s\t%s\n' "$round" "$scenario" "$name" "$fields" >>"$results"
+        log "round $round/$rounds $scenario $name: $(cut -f1 <<<"$fields") req/s"
+      done
+    done
+  done
+
+  # A steady session still known at the end answers without a new cookie; one that was lost would get one.
+  local lost=() headers
+  for name in "${contenders[@]}"; do
+    [[ $name != nosession ]] || continue
+    headers=$(curl -s -D - -o /dev/null -H "Cookie: $(head -1 "$work/$name/steady.cookies")" "http://127.0.0.1:${app_port[$name]}/" || true)
+    if grep -qi '^set-cookie:' <<<"$headers"; then lost+=("$name"); fi
+  done
+
+  local md=$work/load.md
+  {
+    echo "## Side by side (issue 5): ServerSessions, ASP.NET Core's session, the NestJS seed, no session"
+    echo
+    echo "Generated by \`bench/load/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); rerun it rather than editing this section."
+    smoke_note ""
+    echo
+    echo "Command: \`ROUNDS=$rounds DURATION=$duration WARMUP=$warmup SESSIONS=$sessions$([[ $filter != . ]] && echo " CONTENDERS='$filter'")$([[ $scenarios != "steady new hot" ]] && echo " SCENARIOS='$scenarios'") bench/load/run.sh load\`:"
+    echo "each contender in Release on its own loopback port, driven by \`wrk -t$threads -c$connections -d${duration}s --latency -s bench/load/cookies.lua http://127.0.0.1:<port>/\`,"
+    echo "interleaved (every contender in turn, scenario by scenario, round after round) after ${warmup}s of warm-up per contender and scenario."
+    echo "Steady rotates $sessions sessions the app issued (each wrk thread its own share), new sends no cookie, hot sends one cookie on every request."
+    echo "Medians over the rounds; shares are of \`nosession\` (VisitTracker's page with no session) in the same scenario."
+    echo
+    versions_md
+    echo
+    echo "Contenders: \`nosession\` bench/NoSession; \`vt-<store>-<concurrency>\` VisitTracker (ServerSessions, Memory store unbounded here),"
+    echo "\`aspnet-memory\`/\`aspnet-redis\` bench/AspNetCoreSession (AddSession on AddDistributedMemoryCache / AddStackExchangeRedisCache, LoadAsync first),"
+    echo "\`nestjs-memory\`/\`nestjs-redis\` the seed's NestJS app (express-session MemoryStore / connect-redis). Each Redis contender has a redis-server of its own, without persistence; SQLite runs with \`synchronous=NORMAL\`."
+    echo
+    python3 bench/load/report.py load "$results" nosession "${contenders[@]}"
+    if ((${#lost[@]})); then
+      echo
+      echo "**Warning:** steady sessions were lost during the run (a steady cookie got a new session at the end): ${lost[*]}."
+    fi
+  } >"$md"
+  publish load "$md"
+  stop_all
+}
+
+# The app reads a seeded session as one with one visit: its next visit is the second.
+check_seeded() {
+  local id cookie
+  id=$(head -1 "$work/$1/seeded")
+  cookie=$(python3 bench/load/seed.py cookie "$secret" "$id")
+  curl -s -H "Cookie: $cookie" "http://127.0.0.1:${app_port[$1]}/" | grep -q 'visited this page 2 times' \
+    || fail "$1 does not read the seeded session $id" "$1"
+}
+
+run_scale() {
+  local stores=() store size name round
+  for store in $scale_stores; do
+    [[ $store =~ ^(sqlite|redis)$ ]] || fail "unknown scale store '$store' (sqlite, redis)"
+    stores+=("$store")
+  done
+  ((scale_sessions > scale_cookies)) || fail "SCALE_SESSIONS ($scale_sessions) must be more than SCALE_COOKIES ($scale_cookies)"
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  build visittracker
+
+  local sizes=("$scale_cookies" "$scale_sessions")
+  for store in "${stores[@]}"; do
+    local env="Session__Store=Sqlite"
+    [[ $store == redis ]] && env="Session__Store=Redis Session__Redis__Configuration=@REDIS@"
+    for size in "${sizes[@]}"; do
+      name=scale-$store-$size
+      launch "$name" visittracker "$env Session__Concurrency=Serialized"
+      wait_ready "$name"
+      issue_cookies "$name" "$scale_cookies" "$work/$name/steady.cookies"
+      local extra=$((size - scale_cookies))
+      case $store in
+        sqlite)
+          # The store owns its file while the app runs: stop it, add the rows, start it again (both sizes, alike).
+          stop_app "$name"
+          if ((extra > 0)); then
+            log "seeding $extra sessions into $name's SQLite database"
+            python3 bench/load/seed.py sqlite "$work/$name/sessions.db" "$extra" 2>"$work/$name/seeded"
+          fi
+          launch "$name" visittracker "$env Session__Concurrency=Serialized"
+          wait_ready "$name"
+          ((extra == 0)) || check_seeded "$name"
+          log "$name: $(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM sessions").fetchone()[0])' "$work/$name/sessions.db") stored sessions" ;;
+        redis)
+          local redis_port=${redis_of[$name]##*:}
+          if ((extra > 0)); then
+            log "seeding $extra sessions into $name's redis-server"
+            python3 bench/load/seed.py redis "$extra" 2>"$work/$name/seeded" | redis-cli -p "$redis_port" --pipe >"$work/$name/seed.log" 2>&1 \
+              || { cat "$work/$name/seed.log" >&2; fail "seeding Redis failed"; }
+            check_seeded "$name"
+          fi
+          log "$name: $(redis-cli -p "$redis_port" dbsize) keys" ;;
+      esac
+    done
+  done
+
+  if ((warmup > 0)); then
+    log "warming up: ${warmup}s each"
+    for store in "${stores[@]}"; do
+      for size in "${sizes[@]}"; do drive "scale-$store-$size" "$work/scale-$store-$size/steady.cookies" "$warmup" "$work/warmup.txt"; done
+    done
+  fi
+
+  local results=$work/scale.tsv
+  : >"$results"
+  mkdir -p "$work/wrk"
+  for round in $(seq "$rounds"); do
+    for store in "${stores[@]}"; do
+      for size in "${sizes[@]}"; do
+        name=scale-$store-$size
+        local out=$work/wrk/$round-$name.txt
+        drive "$name" "$work/$name/steady.cookies" "$duration" "$out"
+        local fields
+        fields=$(python3 bench/load/report.py wrk <"$out")
+        printf '%s\t%s\t%s\t%s\n' "$round" "$size" "$store" "$fields" >>"$results"
+        log "round $round/$rounds $name: $(cut -f1 <<<"$fields") req/s"
+      done
+    done
+  done
+
+  local md=$work/scale.md note=""
+  ((scale_cookies == 1000 && scale_sessions == 1000000)) || note=", SCALE_COOKIES=$scale_cookies, SCALE_SESSIONS=$scale_sessions"
+  {
+    echo "## Scale (issue 5): $scale_cookies against $scale_sessions stored sessions, VisitTracker Serialized"
+    echo
+    echo "Generated by \`bench/load/run.sh scale\` on $(date -u '+%Y-%m-%d %H:%M UTC'); rerun it rather than editing this section."
+    if ((rounds < 3 || duration < 10)) || [[ -n $note ]]; then
+      echo
+      echo "**Smoke or partial run, not a measurement** (ROUNDS=$rounds, DURATION=$duration$note): run \`bench/load/run.sh scale\` with its defaults for the numbers to quote."
+    fi
+    echo
+    echo "Command: \`ROUNDS=$rounds DURATION=$duration WARMUP=$warmup SCALE_STORES='${stores[*]}' SCALE_COOKIES=$scale_cookies SCALE_SESSIONS=$scale_sessions bench/load/run.sh scale\`:"
+    echo "one VisitTracker per store and size, the steady scenario over $scale_cookies sessions the app issued over HTTP"
+    echo "(\`wrk -t$threads -c$connections -d${duration}s --latency -s bench/load/cookies.lua\`), interleaved over the rounds. The other"
+    echo "$((scale_sessions - scale_cookies)) sessions of the large store are written straight into it by \`bench/load/seed.py\` (one visit each,"
+    echo "random IDs in random order, expiring in a day): SQLite rows with the app stopped, Redis keys in connect-redis's layout with \`redis-cli --pipe\`."
+    echo
+    versions_md
+    echo
+    python3 bench/load/report.py scale "$results"
+  } >"$md"
+  publish scale "$md"
+  stop_all
+}
+
+run_memory() {
+  if [[ -f bench/load/memory.sh ]]; then
+    log "running bench/load/memory.sh"
+    bash bench/load/memory.sh >"$work/memory.md" || fail "bench/load/memory.sh failed"
+    publish memory "$work/memory.md"
+  else
+    log "bench/load/memory.sh is not there yet: the memory section is left as it is"
+  fi
+}
+
+case $mode in
+  load) run_load ;;
+  scale) run_scale ;;
+  memory) run_memory ;;
+  all) run_load; run_scale; run_memory ;;
+esac

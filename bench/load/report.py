@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""The Markdown of bench/load/run.sh.
+
+    report.py wrk                        reads wrk's output on stdin, prints: req/s  p50 ms  p99 ms  non-2xx  socket errors
+    report.py load TSV BASELINE NAME...  the table and chart of a load run (rows: round scenario contender wrk-fields)
+    report.py scale TSV                  the table of a scale run (rows: round sessions store wrk-fields)
+    report.py splice FILE SECTION MD     replaces what lies between FILE's markers of SECTION with the file MD
+"""
+import collections
+import re
+import statistics
+import sys
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def parse_wrk(text):
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    lat = {m.group(1): float(m.group(2)) * UNITS[m.group(3)]
+           for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)}
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    return [
+        rps.group(1) if rps else "0",
+        f"{lat.get('50', float('nan')):.3f}",
+        f"{lat.get('99', float('nan')):.3f}",
+        non2xx.group(1) if non2xx else "0",
+        str(sum(int(g) for g in sock.groups())) if sock else "0",
+    ]
+
+
+def read_rows(path):
+    with open(path) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+class Cell:
+    """The medians of one contender in one scenario, over the rounds."""
+
+    def __init__(self, rows):
+        self.rounds = len(rows)
+        self.rps = statistics.median(float(r[3]) for r in rows)
+        self.p50 = statistics.median(float(r[4]) for r in rows)
+        self.p99 = statistics.median(float(r[5]) for r in rows)
+        self.non2xx = sum(int(r[6]) for r in rows)
+        self.errors = sum(int(r[7]) for r in rows)
+
+
+def ms(value):
+    return "—" if value != value else (f"{value:.2f} ms" if value < 100 else f"{value:,.0f} ms")
+
+
+def bar(share, pad, width=40):
+    """A bar of share * width cells in eighths, capped at 1.5, padded to pad cells."""
+    cells = max(0.0, min(share, 1.5)) * width
+    full = int(cells)
+    part = " ▏▎▍▌▋▊▉"[int((cells - full) * 8)].strip()
+    return ("█" * full + part).ljust(pad)
+
+
+def cells(rows):
+    by = collections.defaultdict(list)
+    for r in rows:
+        by[(r[1], r[2])].append(r)
+    return {key: Cell(rs) for key, rs in by.items()}
+
+
+def ordered(values):
+    return list(dict.fromkeys(values))
+
+
+def load(path, baseline, names):
+    rows = read_rows(path)
+    table = cells(rows)
+    scenarios = ordered(r[1] for r in rows)
+    names = [n for n in names if any(r[2] == n for r in rows)]
+    rounds = max(c.rounds for c in table.values())
+    out = [f"| scenario | contender | req/s (median of {rounds}) | share of {baseline} | p50 | p99 | non-2xx | socket errors |",
+           "|---|---|--:|--:|--:|--:|--:|--:|"]
+    for scenario in scenarios:
+        base = table.get((scenario, baseline))
+        for name in names:
+            c = table.get((scenario, name))
+            if c is None:
+                continue
+            share = f"{c.rps / base.rps:.2f}" if base and base.rps else "—"
+            out.append(f"| {scenario} | {name} | {c.rps:,.0f} | {share} | {ms(c.p50)} | {ms(c.p99)} | {c.non2xx} | {c.errors} |")
+    out.append("")
+    if any((s, baseline) in table for s in scenarios):
+        out.append(f"Share of `{baseline}` in the same scenario (█ = 0.025; the bar of 1.00 is the ceiling):")
+        out.append("")
+        out.append("```text")
+        width = max(len(n) for n in names)
+        shares = [table[(s, n)].rps / table[(s, baseline)].rps for (s, n) in table
+                  if (s, baseline) in table and table[(s, baseline)].rps]
+        pad = int(min(max(shares + [1.0]), 1.5) * 40) + 1
+        for scenario in scenarios:
+            base = table.get((scenario, baseline))
+            if not base or not base.rps:
+                continue
+            out.append(f"{scenario}")
+            for name in names:
+                c = table.get((scenario, name))
+                if c is not None:
+                    share = c.rps / base.rps
+                    out.append(f"  {name.ljust(width)}  {bar(share, pad)}  {share:.2f}  {c.rps:>9,.0f} req/s")
+            out.append("")
+        out[-1] = "```"
+    print("\n".join(out))
+
+
+def scale(path):
+    rows = read_rows(path)
+    table = cells(rows)
+    stores = ordered(r[2] for r in rows)
+    rounds = max(c.rounds for c in table.values())
+    out = [f"| store | stored sessions | req/s (median of {rounds}) | share of the smallest | p50 | p99 | non-2xx | socket errors |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for store in stores:
+        sizes = sorted({int(s) for (s, n) in table if n == store})
+        base = table[(str(sizes[0]), store)]
+        for size in sizes:
+            c = table[(str(size), store)]
+            share = f"{c.rps / base.rps:.2f}" if base.rps else "—"
+            out.append(f"| {store} | {size:,} | {c.rps:,.0f} | {share} | {ms(c.p50)} | {ms(c.p99)} | {c.non2xx} | {c.errors} |")
+    print("\n".join(out))
+
+
+def splice(path, section, md_path):
+    begin = f"<!-- bench/load/run.sh {section} begin: generated, edits between these markers are overwritten -->"
+    end = f"<!-- bench/load/run.sh {section} end -->"
+    with open(md_path) as f:
+        body = f.read().strip("\n")
+    with open(path) as f:
+        text = f.read()
+    block = f"{begin}\n{body}\n{end}"
+    pattern = re.compile(re.escape(f"<!-- bench/load/run.sh {section} begin") + r".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if command == "wrk":
+        print("\t".join(parse_wrk(sys.stdin.read())))
+    elif command == "load" and len(args) >= 3:
+        load(args[0], args[1], args[2:])
+    elif command == "scale" and len(args) == 1:
+        scale(args[0])
+    elif command == "splice" and len(args) == 3:
+        splice(*args)
+    else:
+        sys.exit(__doc__)

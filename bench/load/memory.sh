@@ -28,12 +28,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Drops a process that has been waited for, so that cleanup never signals a PID the system may have reused.
+forget() { local kept=() pid; for pid in "${pids[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done; pids=("${kept[@]}"); }
 
 log() { echo "memory.sh: $*" >&2; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss_bytes() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"; }
 used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
 dbsize() { redis-cli -p "$1" dbsize | tr -d '\r'; }
+group() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; } # 1000000 -> 1,000,000
 
 log "building VisitTracker (Release)"
 dotnet build src/VisitTracker -c Release -o "$work/app" -v quiet -nologo >/dev/null
@@ -67,6 +70,7 @@ drive() {
   done
   kill -INT "$wrk_pid"
   wait "$wrk_pid" || true
+  forget "$wrk_pid"
   if grep -q 'Non-2xx' "$out"; then cat "$out" >&2; echo "non-2xx answers during the run" >&2; return 1; fi
   log "$(grep -E 'requests in|Requests/sec' "$out" | tr -s ' ' | paste -sd ' ')"
   awk '/requests in/ {print $1}' "$out"
@@ -83,7 +87,7 @@ start_app() {
   echo "VisitTracker did not start:" >&2; cat "$work/app-$app_port.log" >&2; return 1
 }
 
-stop_app() { kill "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true; }
+stop_app() { kill "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true; forget "$app_pid"; }
 
 rows=()
 # The bound is raised above the run's sessions so that the store keeps every one of them (no LRU eviction).
@@ -101,7 +105,7 @@ for gc in workstation server; do
   if grep -q 'evicted' "$work/app-$app_port.log"; then echo "the memory store evicted sessions; raise MaxSessions" >&2; exit 1; fi
   stop_app
   per=$(( (after - before) / done_requests ))
-  rows+=("| Memory | $gc | VmRSS | $(numfmt --grouping "$done_requests") | $((before / 1048576)) MiB | $((after / 1048576)) MiB | **$per B** |")
+  rows+=("| Memory | $gc | VmRSS | $(group "$done_requests") | $((before / 1048576)) MiB | $((after / 1048576)) MiB | **$per B** |")
 done
 
 log "Redis store"
@@ -120,7 +124,7 @@ keys_after=$(dbsize "$redis_port")
 after=$(used_memory "$redis_port")
 stop_app
 stored=$((keys_after - keys_before))
-rows+=("| Redis | — | used_memory | $(numfmt --grouping "$stored") | $((before / 1048576)) MiB | $((after / 1048576)) MiB | **$(( (after - before) / stored )) B** |")
+rows+=("| Redis | — | used_memory | $(group "$stored") | $((before / 1048576)) MiB | $((after / 1048576)) MiB | **$(( (after - before) / stored )) B** |")
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 os=$(. /etc/os-release && echo "$PRETTY_NAME")
@@ -131,10 +135,10 @@ cat <<EOF
 Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`bench/load/memory.sh $sessions $settle\` on $(nproc) vCPU $cpu,
 $(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1048576 )) GiB, $os, .NET $runtime, redis-server $(redis-server --version | awk '{print $3}' | tr -d 'v='), wrk $(wrk --version 2>&1 | awk 'NR == 1 {print $2}'); load average $(cut -d' ' -f1-3 /proc/loadavg) at the end.
 VisitTracker in Release, default \`Concurrency\`; each contender gets $warmup new visitors to warm up, then
-$(numfmt --grouping "$sessions") more (\`wrk -t$threads -c$connections\`, no cookie: each request stores a session
+$(group "$sessions") more (\`wrk -t$threads -c$connections\`, no cookie: each request stores a session
 \`{"visits":1,"__created":…}\`), measured after $settle s idle before and after. No forced GC: garbage the
 runtime had not yet collected counts, as it does for a real process. Memory's \`MaxSessions\` is raised to
-$(numfmt --grouping "$max_sessions") so nothing is evicted; Redis is a redis-server of its own without persistence.
+$(group "$max_sessions") so nothing is evicted; Redis is a redis-server of its own without persistence.
 
 | store | GC | measure | sessions added | before | after | per session |
 |---|---|---|---|---|---|---|

@@ -11,14 +11,12 @@ namespace ServerSessions;
 public sealed class MemorySessionStore : ISessionStore, IDisposable
 {
     private const int SweepChunk = 1024;
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly MemorySessionTable _table = new();
     private readonly Lock _lock = new();
     private readonly int _capacity;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _sweeper;
-    private Entry? _head; // most recently used
-    private Entry? _tail; // least recently used
     private long _evictions;
 
     /// <summary>Creates a store.</summary>
@@ -46,7 +44,7 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         {
             lock (_lock)
             {
-                return _entries.Count;
+                return _table.Count;
             }
         }
     }
@@ -57,19 +55,21 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         var now = Now();
         lock (_lock)
         {
-            if (!_entries.TryGetValue(id, out var entry))
+            var slot = _table.Find(id);
+            if (slot == MemorySessionTable.None)
             {
                 return ValueTask.FromResult<SessionRecord?>(null);
             }
 
-            if (entry.ExpiresUnixMs <= now)
+            var expires = _table.ExpiresUnixMs(slot);
+            if (expires <= now)
             {
-                Remove(entry);
+                _table.Remove(slot);
                 return ValueTask.FromResult<SessionRecord?>(null);
             }
 
-            MoveToFront(entry);
-            return ValueTask.FromResult<SessionRecord?>(new SessionRecord(entry.Payload, DateTimeOffset.FromUnixTimeMilliseconds(entry.ExpiresUnixMs)));
+            _table.MoveToNewest(slot);
+            return ValueTask.FromResult<SessionRecord?>(new SessionRecord(_table.Payload(slot), DateTimeOffset.FromUnixTimeMilliseconds(expires)));
         }
     }
 
@@ -85,22 +85,10 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         long evicted = 0;
         lock (_lock)
         {
-            if (_entries.TryGetValue(id, out var entry))
+            if (_table.Set(id, payload, expires) && _table.Count > _capacity)
             {
-                entry.Payload = payload;
-                entry.ExpiresUnixMs = expires;
-                MoveToFront(entry);
-            }
-            else
-            {
-                entry = new Entry(id, payload, expires);
-                _entries.Add(id, entry);
-                AddToFront(entry);
-                if (_entries.Count > _capacity)
-                {
-                    Remove(_tail!);
-                    evicted = Interlocked.Increment(ref _evictions);
-                }
+                _table.Remove(_table.Oldest);
+                evicted = Interlocked.Increment(ref _evictions);
             }
         }
 
@@ -118,9 +106,10 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue(id, out var entry))
+            var slot = _table.Find(id);
+            if (slot != MemorySessionTable.None)
             {
-                Remove(entry);
+                _table.Remove(slot);
             }
         }
 
@@ -133,17 +122,20 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         var now = Now();
         lock (_lock)
         {
-            if (_entries.TryGetValue(id, out var entry))
+            var slot = _table.Find(id);
+            if (slot == MemorySessionTable.None)
             {
-                if (entry.ExpiresUnixMs <= now)
-                {
-                    Remove(entry);
-                }
-                else
-                {
-                    entry.ExpiresUnixMs = expires.ToUnixTimeMilliseconds();
-                    MoveToFront(entry);
-                }
+                return ValueTask.CompletedTask;
+            }
+
+            if (_table.ExpiresUnixMs(slot) <= now)
+            {
+                _table.Remove(slot);
+            }
+            else
+            {
+                _table.SetExpiresUnixMs(slot, expires.ToUnixTimeMilliseconds());
+                _table.MoveToNewest(slot);
             }
         }
 
@@ -157,102 +149,36 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
     {
         // Walk from the least recently used end in chunks, so requests wait at most one chunk for the lock.
         var now = Now();
-        Entry? cursor;
+        int cursor;
         lock (_lock)
         {
-            cursor = _tail;
+            cursor = _table.Oldest;
         }
 
-        while (cursor is not null)
+        while (cursor != MemorySessionTable.None)
         {
             lock (_lock)
             {
-                for (var i = 0; i < SweepChunk && cursor is not null; i++)
+                // A slot removed while we were unlocked ends the walk. One removed and reused since holds a newer
+                // session, and one moved to the front is the newest: the walk goes on from there and ends sooner.
+                if (!_table.Holds(cursor))
                 {
-                    var previous = cursor.Previous;
-                    if (cursor.Linked && cursor.ExpiresUnixMs <= now)
-                    {
-                        Remove(cursor);
-                    }
-
-                    cursor = previous;
+                    break;
                 }
 
-                // An entry moved to the front while we were unlocked would send the walk back to the head; stop there.
-                if (cursor is not null && !cursor.Linked)
+                for (var i = 0; i < SweepChunk && cursor != MemorySessionTable.None; i++)
                 {
-                    cursor = null;
+                    var newer = _table.Newer(cursor);
+                    if (_table.ExpiresUnixMs(cursor) <= now)
+                    {
+                        _table.Remove(cursor);
+                    }
+
+                    cursor = newer;
                 }
             }
         }
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    private void AddToFront(Entry entry)
-    {
-        entry.Previous = null;
-        entry.Next = _head;
-        _head?.Previous = entry;
-        _head = entry;
-        _tail ??= entry;
-        entry.Linked = true;
-    }
-
-    private void MoveToFront(Entry entry)
-    {
-        if (ReferenceEquals(entry, _head))
-        {
-            return;
-        }
-
-        Unlink(entry);
-        AddToFront(entry);
-    }
-
-    private void Remove(Entry entry)
-    {
-        _entries.Remove(entry.Id);
-        Unlink(entry);
-    }
-
-    private void Unlink(Entry entry)
-    {
-        if (entry.Previous is null)
-        {
-            _head = entry.Next;
-        }
-        else
-        {
-            entry.Previous.Next = entry.Next;
-        }
-
-        if (entry.Next is null)
-        {
-            _tail = entry.Previous;
-        }
-        else
-        {
-            entry.Next.Previous = entry.Previous;
-        }
-
-        entry.Previous = null;
-        entry.Next = null;
-        entry.Linked = false;
-    }
-
-    private sealed class Entry(string id, byte[] payload, long expiresUnixMs)
-    {
-        public string Id { get; } = id;
-
-        public byte[] Payload { get; set; } = payload;
-
-        public long ExpiresUnixMs { get; set; } = expiresUnixMs;
-
-        public Entry? Previous { get; set; }
-
-        public Entry? Next { get; set; }
-
-        public bool Linked { get; set; }
-    }
 }

@@ -64,6 +64,7 @@ public static class ServerSessionsServiceCollectionExtensions
         services.Configure<MvcOptions>(mvc =>
         {
             mvc.Filters.Add(new SessionCommitFilter());
+            mvc.Conventions.Add(new SessionParameterConvention());
             mvc.ModelBinderProviders.Insert(0, new SessionModelBinder());
             mvc.ModelMetadataDetailsProviders.Add(new BindingSourceMetadataProvider(typeof(ServerSession), SessionModelBinder.Source));
 

@@ -15,6 +15,7 @@ namespace ServerSessions.Benchmarks;
 /// (AddDistributedMemoryCache + AddSession), and the same endpoint without a session as the floor.
 /// </summary>
 [MemoryDiagnoser]
+[ThreadingDiagnoser] // thread-pool work items per request: each is a hop that a loaded machine makes slow
 public class MiddlewareBenchmarks
 {
     private WebApplication _builtIn = null!;

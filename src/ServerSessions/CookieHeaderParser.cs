@@ -12,17 +12,31 @@ namespace ServerSessions;
 /// request gets when a browser sends duplicates (e.g. a cookie set for a parent path or domain).</remarks>
 internal static class CookieHeaderParser
 {
-    public static string? Find(StringValues cookieHeaders, string name)
+    public static string? Find(StringValues cookieHeaders, string name) =>
+        TryFind(cookieHeaders, name, [], out var value) ? value.ToString() : null;
+
+    public static string? Find(ReadOnlySpan<char> header, string name) =>
+        TryFind(header, name, [], out var value) ? value.ToString() : null;
+
+    /// <summary>
+    /// Finds the cookie's decoded value without allocating for one <c>Cookie</c> field: a slice of the header, or of
+    /// <paramref name="scratch"/> when the value had percent-escapes (a new string when it is shorter than the value).
+    /// </summary>
+    public static bool TryFind(StringValues cookieHeaders, string name, Span<char> scratch, out ReadOnlySpan<char> value)
     {
-        return cookieHeaders.Count switch
+        switch (cookieHeaders.Count)
         {
-            0 => null,
-            1 => Find(cookieHeaders[0].AsSpan(), name),
-            _ => Find(string.Join("; ", cookieHeaders.ToArray()).AsSpan(), name),
-        };
+            case 0:
+                value = default;
+                return false;
+            case 1:
+                return TryFind(cookieHeaders[0].AsSpan(), name, scratch, out value);
+            default:
+                return TryFind(string.Join("; ", cookieHeaders.ToArray()).AsSpan(), name, scratch, out value);
+        }
     }
 
-    public static string? Find(ReadOnlySpan<char> header, string name)
+    public static bool TryFind(ReadOnlySpan<char> header, string name, Span<char> scratch, out ReadOnlySpan<char> value)
     {
         var index = 0;
         var length = header.Length;
@@ -50,19 +64,21 @@ internal static class CookieHeaderParser
             var key = Trim(rest[..eq]);
             if (key.SequenceEqual(name))
             {
-                var value = Trim(rest[(eq + 1)..end]);
-                if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+                var raw = Trim(rest[(eq + 1)..end]);
+                if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
                 {
-                    value = value[1..^1];
+                    raw = raw[1..^1];
                 }
 
-                return PercentDecoding.TryDecode(value);
+                value = PercentDecoding.TryDecode(raw, scratch);
+                return true;
             }
 
             index += end + 1;
         }
 
-        return null;
+        value = default;
+        return false;
     }
 
     private static ReadOnlySpan<char> Trim(ReadOnlySpan<char> span) => span.Trim(" \t");

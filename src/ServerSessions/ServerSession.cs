@@ -486,8 +486,8 @@ public sealed class ServerSession : ISession, ISessionFeature
             return;
         }
 
-        var raw = CookieHeaderParser.Find(_context.Request.Headers.Cookie, options.Name);
-        if (raw is not null)
+        Span<char> decoded = stackalloc char[256];
+        if (CookieHeaderParser.TryFind(_context.Request.Headers.Cookie, options.Name, decoded, out var raw))
         {
             if (raw.Length > MaxCookieValueChars)
             {
@@ -779,7 +779,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             }
 
             var expires = _maxAge is { } maxAge ? Cap(now + maxAge) : (DateTimeOffset?)null;
-            header = SessionCookieWriter.Format(options.Name, _runtime.Signer.Sign(_id), options.Cookie, expires, secure, sameSite);
+            header = SessionCookieWriter.Format(options.Name, _runtime.Signer, _id, options.Cookie, expires, secure, sameSite);
         }
         else if (_destroyed && _cookieId is not null)
         {

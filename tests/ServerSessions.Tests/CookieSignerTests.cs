@@ -61,4 +61,58 @@ public sealed class CookieSignerTests
     {
         Assert.Throws<ArgumentException>(() => new CookieSigner([]));
     }
+
+    [Fact]
+    public void TrySign_WritesWhatSignReturns_WithTheFirstSecret()
+    {
+        var signer = new CookieSigner(["keyboard cat", "older"]);
+        Span<char> buffer = stackalloc char[200];
+        Assert.True(signer.TrySign(ExpressId, buffer, out var written));
+        Assert.Equal(Uri.UnescapeDataString(ExpressCookieValue), buffer[..written].ToString());
+        Assert.Equal(CookieSigner.SignedLength(ExpressId.Length), written);
+    }
+
+    [Fact]
+    public void TrySign_IntoAnExactBuffer_Fits()
+    {
+        var signer = new CookieSigner(["keyboard cat"]);
+        var buffer = new char[CookieSigner.SignedLength(ExpressId.Length)];
+        Assert.True(signer.TrySign(ExpressId, buffer, out var written));
+        Assert.Equal(buffer.Length, written);
+        Assert.True(signer.TryUnsign(buffer, out var id, out _));
+        Assert.Equal(ExpressId, id.ToString());
+    }
+
+    [Fact]
+    public void TrySign_IntoATooSmallBuffer_FailsAndWritesNothing()
+    {
+        var signer = new CookieSigner(["keyboard cat"]);
+        var buffer = new char[CookieSigner.SignedLength(ExpressId.Length) - 1];
+        Assert.False(signer.TrySign(ExpressId, buffer, out var written));
+        Assert.Equal(0, written);
+        Assert.All(buffer, c => Assert.Equal('\0', c));
+    }
+
+    [Fact]
+    public void TryUnsign_UnderEachOfSeveralSecrets_Verifies()
+    {
+        var rotated = new CookieSigner(["third", "second", "first"]);
+        foreach (var secret in new[] { "first", "second", "third" })
+        {
+            var signed = new CookieSigner([secret]).Sign("abcdefghijklmnopqrstuvwxyz012345");
+            Assert.True(rotated.TryUnsign(signed, out var id, out var current));
+            Assert.Equal("abcdefghijklmnopqrstuvwxyz012345", id.ToString());
+            Assert.Equal(secret == "third", current);
+        }
+
+        Assert.False(rotated.TryUnsign(new CookieSigner(["fourth"]).Sign("abcdefghijklmnopqrstuvwxyz012345"), out _, out _));
+    }
+
+    [Fact]
+    public void SignAndVerify_FromSeveralThreads_Agree()
+    {
+        // Each thread has its own keyed HMACs; they must all sign alike.
+        var signer = new CookieSigner(["keyboard cat"]);
+        Parallel.For(0, 64, _ => Assert.Equal(Uri.UnescapeDataString(ExpressCookieValue), signer.Sign(ExpressId)));
+    }
 }

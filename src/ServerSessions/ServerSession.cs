@@ -493,7 +493,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             {
                 _runtime.Logger.CookieRejected("oversized");
             }
-            else if (!_runtime.Signer.TryUnsign(raw, out var id, out var current))
+            else if (!_runtime.VerifiedCookies.TryVerify(raw, out var id, out var current))
             {
                 _runtime.Logger.CookieRejected(raw.StartsWith("s:", StringComparison.Ordinal) ? "bad signature" : "unsigned");
             }
@@ -503,7 +503,7 @@ public sealed class ServerSession : ISession, ISessionFeature
             }
             else
             {
-                _cookieId = id.ToString();
+                _cookieId = id;
                 _resignCookie = !current;
             }
         }

@@ -62,10 +62,10 @@ internal sealed class SessionPayload
                 switch (key)
                 {
                     case CreatedKey:
-                        created = JsonSerializer.Deserialize<long>(raw);
+                        created = Int64(raw);
                         break;
                     case MaxAgeKey:
-                        maxAge = JsonSerializer.Deserialize<long>(raw);
+                        maxAge = Int64(raw);
                         break;
                     default:
                         values[key] = raw.ToArray();
@@ -84,6 +84,14 @@ internal sealed class SessionPayload
         {
             throw new SessionDataException($"The stored session is not valid JSON: {ex.Message}", ex);
         }
+    }
+
+    private static long Int64(ReadOnlySpan<byte> raw)
+    {
+        var reader = new Utf8JsonReader(raw);
+        return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value)
+            ? value
+            : throw new JsonException("A reserved member (__created, __maxAge) is not an integer.");
     }
 
     public static byte[] Serialize(Dictionary<string, byte[]> values, long createdUnixMs, long? maxAgeMs)

@@ -39,6 +39,7 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
 
         var chosen = ChooseStore(Options.Store, registrations);
         Signer = new CookieSigner(ResolveSecrets(chosen));
+        VerifiedCookies = new VerifiedCookies(Signer);
         Store = chosen.Factory(services);
     }
 
@@ -47,6 +48,8 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
     public ISessionStore Store { get; }
 
     public CookieSigner Signer { get; }
+
+    public VerifiedCookies VerifiedCookies { get; }
 
     public TimeProvider Time { get; }
 

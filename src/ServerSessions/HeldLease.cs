@@ -46,9 +46,17 @@ internal sealed class HeldLease
             {
                 lease = await runtime.Bounded(store.GetAndLeaseAsync(id, holder, options.LockTimeout, cancellationToken));
             }
-            catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
+            catch (Exception ex)
             {
-                throw new SessionStoreException("The session store failed to lease and load the session.", ex);
+                // The store may have granted the lease before the wait was given up (the request was aborted, or the reply
+                // came too late): release it, or every request of the session would wait until it lapses.
+                _ = Task.Run(() => ReleaseAsync(runtime, store, id, holder, CancellationToken.None));
+                if (SessionRuntime.IsStoreFault(ex, cancellationToken))
+                {
+                    throw new SessionStoreException("The session store failed to lease and load the session.", ex);
+                }
+
+                throw;
             }
 
             var now = runtime.Time.GetUtcNow();
@@ -146,15 +154,17 @@ internal sealed class HeldLease
         return true;
     }
 
-    private async Task ReleaseCoreAsync(CancellationToken cancellationToken)
+    private Task ReleaseCoreAsync(CancellationToken cancellationToken) => ReleaseAsync(_runtime, _store, Id, _holder, cancellationToken);
+
+    private static async Task ReleaseAsync(SessionRuntime runtime, ISessionLeaseStore store, string id, string holder, CancellationToken cancellationToken)
     {
         try
         {
-            await _runtime.Bounded(_store.ReleaseLeaseAsync(Id, _holder, cancellationToken));
+            await runtime.Bounded(store.ReleaseLeaseAsync(id, holder, cancellationToken));
         }
         catch (Exception ex)
         {
-            _runtime.Logger.LeaseReleaseFailed(new SessionLogId(Id), ex);
+            runtime.Logger.LeaseReleaseFailed(new SessionLogId(id), ex);
         }
     }
 

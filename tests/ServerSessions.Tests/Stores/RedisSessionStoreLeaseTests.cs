@@ -208,6 +208,26 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task LeaseGrantedAfterTheRequestGaveUpWaiting_IsReleased_AndTheNextRequestDoesNotWait()
+    {
+        // A lease that lapses only after the test's bounded wait: only a release frees the session in time.
+        var late = false;
+        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromMinutes(2), wrap: store => new LateReplyStore(store, () => late));
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+
+        // The store granted the lease, but the reply came after the request stopped waiting (as when the client aborts).
+        late = true;
+        using var failed = await a.SendAsync("/count", cookie);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)));
+
+        late = false;
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+        Assert.Equal(0, a.Store.Count("wait"));
+    }
+
+    [Fact]
     public async Task KilledHolder_FreesTheSessionWhenItsLeaseExpires()
     {
         var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(2));
@@ -380,12 +400,44 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         }
     }
 
+    // Takes the lease in Redis, then fails as a reply that came too late would, while late() says so.
+    private sealed class LateReplyStore(RedisSessionStore inner, Func<bool> late) : ISessionLeaseStore
+    {
+        public async ValueTask<SessionLease> GetAndLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken)
+        {
+            var lease = await inner.GetAndLeaseAsync(id, holder, duration, cancellationToken);
+            return late() ? throw new TimeoutException("The reply came too late.") : lease;
+        }
+
+        public ValueTask<bool> RenewLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken) =>
+            inner.RenewLeaseAsync(id, holder, duration, cancellationToken);
+
+        public ValueTask<bool> SetLeasedAsync(string id, SessionRecord record, string holder, bool release, CancellationToken cancellationToken) =>
+            inner.SetLeasedAsync(id, record, holder, release, cancellationToken);
+
+        public ValueTask ReleaseLeaseAsync(string id, string holder, CancellationToken cancellationToken) =>
+            inner.ReleaseLeaseAsync(id, holder, cancellationToken);
+
+        public Task WaitForReleaseAsync(string id, TimeSpan maxWait, CancellationToken cancellationToken) =>
+            inner.WaitForReleaseAsync(id, maxWait, cancellationToken);
+
+        public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
+
+        public ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken) => inner.SetAsync(id, record, cancellationToken);
+
+        public ValueTask DestroyAsync(string id, CancellationToken cancellationToken) => inner.DestroyAsync(id, cancellationToken);
+
+        public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken) =>
+            inner.TouchAsync(id, expires, cancellationToken);
+    }
+
     private static ISessionLeaseStore Store(SessionTestHost host) => (ISessionLeaseStore)host.Store.Inner;
 
     private string LockKey(string id) => "{" + Prefix + id + "}:lock";
 
     private async Task<SessionTestHost> StartNodeAsync(
-        Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null, bool storeClock = false)
+        Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null, bool storeClock = false,
+        Func<RedisSessionStore, ISessionLeaseStore>? wrap = null)
     {
         var host = await SessionTestHost.StartAsync(
             map ?? (app => app.MapGet("/count", Count)),
@@ -398,7 +450,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
                     storeClock ? time : TimeProvider.System,
                     NullLogger<RedisSessionStore>.Instance);
                 Stores.Add(store);
-                return store;
+                return wrap is null ? store : wrap(store);
             });
         _hosts.Add(host);
         return host;

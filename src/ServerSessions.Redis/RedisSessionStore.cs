@@ -68,6 +68,14 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         return {1, value, redis.call('PEXPIRETIME', KEYS[1])}
         """;
 
+    // KEYS = lock. Marks the lease contended, if someone holds it: returns 1 if so, 0 if it is free.
+    private const string MarkContendedScript = """
+        local owner = redis.call('GET', KEYS[1])
+        if not owner then return 0 end
+        if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[1], owner .. '+', 'KEEPTTL') end
+        return 1
+        """;
+
     // KEYS = lock; ARGV = holder, lease ms.
     private const string RenewScript = """
         local owner = redis.call('GET', KEYS[1])
@@ -219,9 +227,11 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         var waiter = _waiters.GetOrAdd(id, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
-            // Registered first, then checked: a release published between the caller's failed attempt and now is not missed.
+            // Registered first, then checked: a release published between the caller's failed attempt and now is not
+            // missed. The check marks whoever holds the lease now (perhaps a newer holder than the one the failed
+            // attempt marked) as contended, so that its release is published too.
             var database = await DatabaseAsync(cancellationToken);
-            if (!await Bounded(database.KeyExistsAsync(LockKey(id)), cancellationToken))
+            if ((long)await Bounded(database.ScriptEvaluateAsync(MarkContendedScript, [LockKey(id)]), cancellationToken) == 0)
             {
                 return;
             }

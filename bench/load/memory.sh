@@ -41,27 +41,14 @@ group() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; } # 1000000 -> 1,000,000
 log "building VisitTracker (Release)"
 dotnet build src/VisitTracker -c Release -o "$work/app" -v quiet -nologo >/dev/null
 
-# wrk has no request count: each thread stops itself after its share of responses and says so in a file; once all
-# have, wrk is interrupted (its main thread otherwise sleeps for the whole -d). Requests still in flight when a
-# thread stops may also land, so the store can end up holding up to $connections more sessions than asked.
-cat >"$work/count.lua" <<'LUA'
-local limit, marker = 0, nil
-local seen = 0
-init = function(args) limit, marker = tonumber(args[1]), args[2] end
-response = function(status, headers, body)
-  seen = seen + 1
-  if seen == limit then
-    wrk.thread:stop()
-    local file = io.open(marker, "a"); file:write("done\n"); file:close()
-  end
-end
-LUA
+# Requests still in flight when a wrk thread stops (bench/load/count.lua) may also land, so the store can end up
+# holding up to $connections more sessions than asked.
 
 # Drives $2 new-visitor requests at port $1; prints how many completed, and fails on any non-2xx answer.
 drive() {
   local out=$work/wrk.out wrk_pid
   : >"$work/finished"
-  wrk -t"$threads" -c"$connections" -d1h -s "$work/count.lua" "http://127.0.0.1:$1/" -- $(($2 / threads)) "$work/finished" >"$out" &
+  wrk -t"$threads" -c"$connections" -d1h -s bench/load/count.lua "http://127.0.0.1:$1/" -- $(($2 / threads)) "$work/finished" >"$out" &
   wrk_pid=$!
   pids+=("$wrk_pid")
   while (( $(wc -l <"$work/finished") < threads )); do

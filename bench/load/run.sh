@@ -30,7 +30,7 @@
 # Environment (defaults in brackets):
 #   ROUNDS [3]  DURATION [10] seconds per run (SECONDS=… works too)  WARMUP [2] seconds per contender and scenario
 #   CONTENDERS [.] regex  SCENARIOS ["steady new hot"]  SESSIONS [200]  THREADS [2]  CONNECTIONS [50]
-#   SCALE_STORES ["sqlite redis"]  SCALE_COOKIES [1000]  SCALE_SESSIONS [1000000]
+#   SCALE_STORES ["memory sqlite redis"]  SCALE_COOKIES [1000]  SCALE_SESSIONS [1000000]
 #   RESULTS_FILE [bench/RESULTS.md] ("-": print only)  NESTJS_SEED [../shared/peers/nestjs-seed]  BASE_PORT [4100]
 #   KEEP_WORK [unset: the scratch folder, with logs and wrk's outputs, is removed at exit]
 # Quick smoke run: ROUNDS=1 DURATION=2 WARMUP=0 CONTENDERS='nosession|vt-memory' SCENARIOS=steady RESULTS_FILE=- bench/load/run.sh load
@@ -57,7 +57,7 @@ scenarios=${scenarios//,/ }
 sessions=${SESSIONS:-200}
 threads=${THREADS:-2}
 connections=${CONNECTIONS:-50}
-scale_stores=${SCALE_STORES:-sqlite redis}
+scale_stores=${SCALE_STORES:-memory sqlite redis}
 scale_stores=${scale_stores//,/ }
 scale_cookies=${SCALE_COOKIES:-1000}
 scale_sessions=${SCALE_SESSIONS:-1000000}
@@ -365,10 +365,26 @@ check_seeded() {
     || fail "$1 does not read the seeded session $id" "$1"
 }
 
+# Sends $2 requests without a cookie to contender $1 (each stores a new session), then stops wrk (bench/load/count.lua).
+fill_new_visitors() {
+  local marker=$work/$1/filled out=$work/$1/fill.txt wrk_pid
+  : >"$marker"
+  wrk -t"$threads" -c"$connections" -d1h -s bench/load/count.lua "http://127.0.0.1:${app_port[$1]}/" -- $(($2 / threads)) "$marker" >"$out" 2>&1 &
+  wrk_pid=$!
+  while (( $(wc -l <"$marker") < threads )); do
+    kill -0 "$wrk_pid" 2>/dev/null || { cat "$out" >&2; fail "wrk ended early while filling $1" "$1"; }
+    sleep 0.2
+  done
+  kill -INT "$wrk_pid"
+  wait "$wrk_pid" || true
+  ! grep -q 'Non-2xx' "$out" || { cat "$out" >&2; fail "non-2xx answers while filling $1" "$1"; }
+  log "$1: $(awk '/requests in/ {print $1}' "$out") new visits"
+}
+
 run_scale() {
   local stores=() store size name round
   for store in $scale_stores; do
-    [[ $store =~ ^(sqlite|redis)$ ]] || fail "unknown scale store '$store' (sqlite, redis)"
+    [[ $store =~ ^(memory|sqlite|redis)$ ]] || fail "unknown scale store '$store' (memory, sqlite, redis)"
     stores+=("$store")
   done
   ((scale_sessions > scale_cookies)) || fail "SCALE_SESSIONS ($scale_sessions) must be more than SCALE_COOKIES ($scale_cookies)"
@@ -379,6 +395,7 @@ run_scale() {
   for store in "${stores[@]}"; do
     local env="Session__Store=Sqlite"
     [[ $store == redis ]] && env="Session__Store=Redis Session__Redis__Configuration=@REDIS@"
+    [[ $store == memory ]] && env="Session__Store=Memory Session__Memory__MaxSessions=$((scale_sessions * 2))"
     for size in "${sizes[@]}"; do
       name=scale-$store-$size
       launch "$name" visittracker "$env Session__Concurrency=Serialized"
@@ -386,6 +403,12 @@ run_scale() {
       issue_cookies "$name" "$scale_cookies" "$work/$name/steady.cookies"
       local extra=$((size - scale_cookies))
       case $store in
+        memory)
+          # The store lives in the process: fill it with new visitors over HTTP.
+          if ((extra > 0)); then
+            log "adding $extra sessions to $name through new visits"
+            fill_new_visitors "$name" "$extra"
+          fi ;;
         sqlite)
           # The store owns its file while the app runs: stop it, add the rows, start it again (both sizes, alike).
           stop_app "$name"
@@ -449,7 +472,8 @@ run_scale() {
     echo "one VisitTracker per store and size, the steady scenario over $scale_cookies sessions the app issued over HTTP"
     echo "(\`wrk -t$threads -c$connections -d${duration}s --latency -s bench/load/cookies.lua\`), interleaved over the rounds. The other"
     echo "$((scale_sessions - scale_cookies)) sessions of the large store are written straight into it by \`bench/load/seed.py\` (one visit each,"
-    echo "random IDs in random order, expiring in a day): SQLite rows with the app stopped, Redis keys in connect-redis's layout with \`redis-cli --pipe\`."
+    echo "random IDs in random order, expiring in a day): SQLite rows with the app stopped, Redis keys in connect-redis's layout with \`redis-cli --pipe\`;"
+    echo "the Memory store, which lives in the process, gets them as new visits over HTTP (\`bench/load/count.lua\`)."
     echo
     versions_md
     echo

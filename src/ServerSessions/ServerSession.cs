@@ -597,7 +597,7 @@ public sealed class ServerSession : ISession, ISessionFeature
 
     private async Task WriteAsync(DateTimeOffset now, CancellationToken cancellationToken, bool releaseLease = false)
     {
-        if (_releasedLeaseId is not null && _releasedLeaseId == _id && !await RebaseAsync(cancellationToken))
+        if (_releasedLeaseId == _id && !await RebaseAsync(cancellationToken))
         {
             return;
         }

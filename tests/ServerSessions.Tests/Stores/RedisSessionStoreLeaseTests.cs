@@ -131,11 +131,10 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task CommitBeforeTheResult_ReleasesTheLease_AndALaterChangeIsAppliedOntoWhatAnotherNodeSavedMeanwhile()
     {
-        var inResult = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var change = new LateChange();
         void Map(WebApplication app)
         {
-            app.MapGet("/count", Count);
+            change.Map(app);
             app.MapGet("/keys", (ServerSession session) => string.Join(",", session.Keys.Order(StringComparer.Ordinal)))
                 .WithMetadata(new ReadOnlySessionAttribute());
             app.MapGet("/other", (ServerSession session) =>
@@ -143,26 +142,19 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
                 session.Set("other", true);
                 return "other";
             }).WithSession();
-            app.MapGet("/late", (ServerSession session) =>
-            {
-                session.Set("early", true);
-                return new LateChangeResult(session, inResult, resume);
-            }).WithSession();
         }
 
         var a = await StartNodeAsync(map: Map);
         var b = await StartNodeAsync(map: Map);
         var cookie = await FirstVisitAsync(a);
-
-        var late = a.SendAsync("/late", cookie);
-        await inResult.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var late = await change.StartAsync(a, cookie);
 
         // Node a is executing its result: its lease went with the commit before it, so node b's request goes on at once.
         Assert.Equal("other", await b.GetStringAsync("/other", cookie));
         Assert.Equal(0, b.Store.Count("wait"));
 
         // Node a's late change takes the lease again and is applied onto node b's save, not over it.
-        resume.SetResult();
+        change.Resume();
         using var done = await late;
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         Assert.Equal("early,late,other,visits", await b.GetStringAsync("/keys", cookie));
@@ -173,20 +165,14 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task LaterChange_OfASessionAnotherNodeDestroyedMeanwhile_DoesNotBringItBack()
     {
-        var inResult = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var change = new LateChange();
         void Map(WebApplication app)
         {
-            app.MapGet("/count", Count);
+            change.Map(app);
             app.MapGet("/logout", async (ServerSession session) =>
             {
                 await session.DestroyAsync();
                 return "bye";
-            }).WithSession();
-            app.MapGet("/late", (ServerSession session) =>
-            {
-                session.Set("early", true);
-                return new LateChangeResult(session, inResult, resume);
             }).WithSession();
         }
 
@@ -195,10 +181,9 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var cookie = await FirstVisitAsync(a);
         var id = SetCookies.IdOf(cookie);
 
-        var late = a.SendAsync("/late", cookie);
-        await inResult.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var late = await change.StartAsync(a, cookie);
         Assert.Equal("bye", await b.GetStringAsync("/logout", cookie));
-        resume.SetResult();
+        change.Resume();
         using var done = await late;
 
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
@@ -388,15 +373,42 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         }
     }
 
-    // A result that changes the session as it executes, after the commit before the result, once the test lets it.
-    private sealed class LateChangeResult(ServerSession session, TaskCompletionSource inResult, TaskCompletionSource resume) : IResult
+    // "/late" (beside "/count"): the action sets "early" and is committed before its result; the result then waits
+    // for the test and sets "late", after that commit gave the lease up.
+    private sealed class LateChange
     {
-        public async Task ExecuteAsync(HttpContext httpContext)
+        private readonly TaskCompletionSource _inResult = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Map(WebApplication app)
         {
-            inResult.SetResult();
-            await resume.Task;
-            session.Set("late", true);
-            await httpContext.Response.WriteAsync("done");
+            app.MapGet("/count", Count);
+            app.MapGet("/late", (ServerSession session) =>
+            {
+                session.Set("early", true);
+                return new Result(session, this);
+            }).WithSession();
+        }
+
+        // Sends "/late" and returns once its result is executing, before it changes the session.
+        public async Task<Task<HttpResponseMessage>> StartAsync(SessionTestHost host, string cookie)
+        {
+            var response = host.SendAsync("/late", cookie);
+            await _inResult.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            return response;
+        }
+
+        public void Resume() => _resume.SetResult();
+
+        private sealed class Result(ServerSession session, LateChange change) : IResult
+        {
+            public async Task ExecuteAsync(HttpContext httpContext)
+            {
+                change._inResult.SetResult();
+                await change._resume.Task;
+                session.Set("late", true);
+                await httpContext.Response.WriteAsync("done");
+            }
         }
     }
 

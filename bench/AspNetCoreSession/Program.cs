@@ -1,27 +1,10 @@
-using Microsoft.AspNetCore.HttpOverrides;
-using VisitTracker.Handlebars;
+using VisitTracker.Bench;
 
 // VisitTracker's app on ASP.NET Core's built-in session (AddSession/UseSession, HttpContext.Session) instead of
 // ServerSessions: the same MVC + Handlebars page, static files and forwarded headers. The session's cache is
 // chosen by configuration: Cache=Memory (default, AddDistributedMemoryCache) or Cache=Redis with
 // Redis=<StackExchange.Redis configuration> (AddStackExchangeRedisCache). Listens where --urls says.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-{
-    Args = args,
-    ContentRootPath = AppContext.BaseDirectory,
-    WebRootPath = "public",
-});
-
-builder.Services.AddControllersWithViews()
-    .AddHandlebarsViews(Path.Combine(builder.Environment.ContentRootPath, "views"));
-
-builder.Services.Configure<ForwardedHeadersOptions>(options =>
-{
-    options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-    options.ForwardLimit = 1;
-    options.KnownIPNetworks.Clear();
-    options.KnownProxies.Clear();
-});
+var builder = VisitTrackerPage.CreateBuilder(args);
 
 switch (builder.Configuration["Cache"] ?? "Memory")
 {
@@ -46,11 +29,4 @@ builder.Services.AddSession(options =>
     options.Cookie.SecurePolicy = CookieSecurePolicy.None;
 });
 
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-
-var app = builder.Build();
-app.UseForwardedHeaders();
-app.UseStaticFiles();
-app.UseSession();
-app.MapControllers();
-app.Run();
+VisitTrackerPage.Run(builder.Build(), app => app.UseSession());

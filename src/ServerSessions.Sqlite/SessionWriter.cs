@@ -16,15 +16,17 @@ internal sealed class SessionWriter : IDisposable
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SessionCache? _cache;
     private readonly SqliteCommand _upsert;
     private readonly SqliteCommand _touch;
     private readonly SqliteCommand _delete;
     private readonly SqliteCommand _sweep;
     private readonly Task _loop;
 
-    public SessionWriter(SqliteConnection connection, TimeProvider time, ILogger logger)
+    public SessionWriter(SqliteConnection connection, SessionCache? cache, TimeProvider time, ILogger logger)
     {
         _connection = connection;
+        _cache = cache;
         _time = time;
         _logger = logger;
         _upsert = Prepare(SessionTable.Upsert, "$id", "$payload", "$expires");
@@ -131,6 +133,8 @@ internal sealed class SessionWriter : IDisposable
             transaction?.Dispose();
         }
 
+        // Before the callers hear of the commit, so that a read after a completed write finds it.
+        _cache?.Apply(batch, rows);
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Complete(rows[i]);

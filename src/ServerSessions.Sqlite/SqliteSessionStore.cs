@@ -10,8 +10,9 @@ namespace ServerSessions.Sqlite;
 /// </summary>
 /// <remarks>
 /// Writes are queued to one writer that commits them in batches; a write's task completes once its batch has
-/// committed to the write-ahead log. Reads run on pooled read connections and never see expired rows, which a
-/// background sweep deletes. Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
+/// committed to the write-ahead log. Reads are served from an in-memory cache of the sessions used lately
+/// (<see cref="SqliteSessionStoreOptions.CacheSize"/>), kept coherent by the writer because no other process writes the
+/// file, or else run on pooled read connections; they never see expired rows, which a background sweep deletes. Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
 /// <see cref="DisposeAsync"/> commits every pending write before closing.
 /// </remarks>
 public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
@@ -19,6 +20,7 @@ public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
     private readonly DatabaseLockFile _lockFile;
     private readonly SessionWriter _writer;
     private readonly SessionReaderPool _readers;
+    private readonly SessionCache? _cache;
     private readonly ExpiredSessionSweeper _sweeper;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -52,7 +54,8 @@ public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
         {
             var database = new SessionDatabase(Path, options.Synchronous);
             writerConnection = database.OpenWriter();
-            _writer = new SessionWriter(writerConnection, timeProvider, logger);
+            _cache = options.CacheSize > 0 ? new SessionCache(options.CacheSize) : null;
+            _writer = new SessionWriter(writerConnection, _cache, timeProvider, logger);
             _readers = new SessionReaderPool(database);
             _sweeper = new ExpiredSessionSweeper(_writer, options.SweepInterval, options.SweepBatchSize, timeProvider, logger);
         }
@@ -71,6 +74,8 @@ public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
 
     internal ExpiredSessionSweeper Sweeper => _sweeper;
 
+    internal SessionCache? Cache => _cache;
+
     /// <inheritdoc />
     public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -80,14 +85,21 @@ public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
             return ValueTask.FromCanceled<SessionRecord?>(cancellationToken);
         }
 
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_cache is not null && _cache.TryGet(id, now, out var cached))
+        {
+            return ValueTask.FromResult(cached);
+        }
+
         try
         {
             // SQLite reads are synchronous; from the page cache they take microseconds, so no thread hop.
+            var commitsBefore = _cache?.Commits ?? 0;
             var reader = _readers.Rent();
             SessionRecord? record;
             try
             {
-                record = reader.Read(id, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                record = reader.Read(id, now);
             }
             catch
             {
@@ -96,6 +108,11 @@ public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
             }
 
             _readers.Return(reader);
+            if (record is { } found)
+            {
+                _cache?.AddRead(id, found, commitsBefore);
+            }
+
             return ValueTask.FromResult(record);
         }
         catch (Exception ex)

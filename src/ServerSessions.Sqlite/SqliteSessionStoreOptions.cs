@@ -24,6 +24,13 @@ public sealed class SqliteSessionStoreOptions
     /// </summary>
     public int SweepBatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// How many recently used sessions are also kept in memory, so that reading them costs no query; 0 turns the cache
+    /// off. Writes still commit to the database before they complete, so the cache never holds what the file does not.
+    /// Default 10,000 (about 2.5 MB for small sessions).
+    /// </summary>
+    public int CacheSize { get; set; } = 10_000;
+
     /// <summary><see cref="Path"/> as an absolute path.</summary>
     internal string FullPath => System.IO.Path.GetFullPath(Path, AppContext.BaseDirectory);
 }

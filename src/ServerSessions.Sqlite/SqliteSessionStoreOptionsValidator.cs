@@ -43,6 +43,11 @@ internal sealed class SqliteSessionStoreOptionsValidator : IValidateOptions<Sqli
             failures.Add($"Session:Sqlite:SweepBatchSize must be at least 1; it is {options.SweepBatchSize}.");
         }
 
+        if (options.CacheSize < 0)
+        {
+            failures.Add($"Session:Sqlite:CacheSize must be 0 (no cache) or more; it is {options.CacheSize}.");
+        }
+
         return failures;
     }
 }

@@ -15,6 +15,7 @@ internal sealed class HandlebarsTemplates
     private readonly string _root;
     private readonly IHandlebars _handlebars = HandlebarsDotNet.Handlebars.Create();
     private readonly ConcurrentDictionary<string, Lazy<HandlebarsTemplate<object, object>>> _compiled = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _exists = new(StringComparer.Ordinal);
 
     // Handlebars.Net does not document its compiler as thread-safe; compiling is rare, so compiles take turns.
     private readonly Lock _compiling = new();
@@ -41,9 +42,12 @@ internal sealed class HandlebarsTemplates
         return path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? path : null;
     }
 
-    /// <summary>Whether the template exists (it was compiled already, or its file is there).</summary>
+    /// <summary>
+    /// Whether the template exists (it was compiled already, or its file is there). The answer is kept, like the
+    /// compiled templates: every page asks about the layout, and a file lookup per request costs more than the render.
+    /// </summary>
     public bool Exists(string name) =>
-        _compiled.ContainsKey(name) || PathOf(name) is { } path && File.Exists(path);
+        _compiled.ContainsKey(name) || _exists.GetOrAdd(name, n => PathOf(n) is { } path && File.Exists(path));
 
     /// <summary>Renders a template with the given context.</summary>
     /// <exception cref="FileNotFoundException">The template does not exist.</exception>

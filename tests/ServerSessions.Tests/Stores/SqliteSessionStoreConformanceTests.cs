@@ -4,9 +4,11 @@ using ServerSessions.Sqlite;
 
 namespace ServerSessions.Tests.Stores;
 
-public sealed class SqliteSessionStoreConformanceTests : SessionStoreConformanceTests
+public class SqliteSessionStoreConformanceTests : SessionStoreConformanceTests
 {
     private readonly TempDirectory _folder = new();
+
+    protected virtual int CacheSize => new SqliteSessionStoreOptions().CacheSize;
 
     public override async Task DisposeAsync()
     {
@@ -14,6 +16,12 @@ public sealed class SqliteSessionStoreConformanceTests : SessionStoreConformance
         _folder.Dispose();
     }
 
-    protected override ISessionStore CreateStore(FakeTimeProvider time) =>
-        new SqliteSessionStore(new SqliteSessionStoreOptions { Path = _folder.File("sessions.db") }, time, NullLogger<SqliteSessionStore>.Instance);
+    protected override ISessionStore CreateStore(FakeTimeProvider time) => new SqliteSessionStore(
+        new SqliteSessionStoreOptions { Path = _folder.File("sessions.db"), CacheSize = CacheSize }, time, NullLogger<SqliteSessionStore>.Instance);
+}
+
+/// <summary>The same contract with the in-memory cache off: every read is a query.</summary>
+public sealed class UncachedSqliteSessionStoreConformanceTests : SqliteSessionStoreConformanceTests
+{
+    protected override int CacheSize => 0;
 }

@@ -95,12 +95,76 @@ public sealed class SqliteSessionStoreTests : IDisposable
         await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
         Execute("DROP TABLE sessions");
 
-        await Assert.ThrowsAsync<SqliteException>(() => store.GetAsync("a", None).AsTask());
+        // "z" is in no cache: the read has to query.
+        await Assert.ThrowsAsync<SqliteException>(() => store.GetAsync("z", None).AsTask());
         await Assert.ThrowsAsync<SqliteException>(() => store.SetAsync("b", Record("beta", Start.AddHours(1)), None).AsTask());
 
         Execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID");
         await store.SetAsync("c", Record("gamma", Start.AddHours(1)), None);
         Assert.Equal(Bytes("gamma"), (await store.GetAsync("c", None))?.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task CachedSession_IsReadWithoutAQuery()
+    {
+        await using var store = Open();
+        await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
+
+        // Changed behind the store's back, which its ownership of the file rules out: the read shows the cache answered.
+        Execute("UPDATE sessions SET payload = X'00'");
+
+        Assert.Equal(Bytes("alpha"), (await store.GetAsync("a", None))?.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task Cache_FollowsTouchesAndDestroys()
+    {
+        await using var store = Open();
+        await store.SetAsync("touched", Record("t", Start.AddMinutes(10)), None);
+        await store.SetAsync("destroyed", Record("d", Start.AddMinutes(10)), None);
+        await store.SetAsync("lapsed", Record("l", Start.AddMinutes(10)), None);
+        Assert.NotNull(await store.GetAsync("touched", None)); // all three cached now
+
+        await store.TouchAsync("touched", Start.AddMinutes(30), None);
+        await store.DestroyAsync("destroyed", None);
+        _time.SetUtcNow(Start.AddMinutes(20));
+        await store.TouchAsync("lapsed", Start.AddMinutes(40), None); // too late: a touch does not revive
+
+        Assert.Equal(Start.AddMinutes(30), (await store.GetAsync("touched", None))?.Expires);
+        Assert.Null(await store.GetAsync("destroyed", None));
+        Assert.Null(await store.GetAsync("lapsed", None));
+    }
+
+    [Fact]
+    public async Task Cache_StaysWithinCacheSize_AndEvictedSessionsAreReadFromTheFile()
+    {
+        await using var store = Open(options => options.CacheSize = 4);
+        for (var i = 0; i < 10; i++)
+        {
+            await store.SetAsync($"id-{i}", Record($"value {i}", Start.AddHours(1)), None);
+        }
+
+        Assert.InRange(store.Cache!.Count, 1, 4);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(Bytes($"value {i}"), (await store.GetAsync($"id-{i}", None))?.Payload.ToArray());
+        }
+
+        Assert.InRange(store.Cache.Count, 1, 4);
+    }
+
+    [Fact]
+    public async Task ReadThatOverlapsACommit_DoesNotCacheWhatItRead()
+    {
+        await using var store = Open();
+        await store.SetAsync("a", Record("new", Start.AddHours(1)), None); // committed, so cached
+        await store.DestroyAsync("a", None);                              // and dropped from the cache again
+        var commitsBefore = store.Cache!.Commits - 1;                      // a read that began before the destroy...
+
+        store.Cache.AddRead("a", Record("old", Start.AddHours(1)), commitsBefore); // ...and found the older row
+
+        Assert.Null(await store.GetAsync("a", None));
+        Assert.Equal(0, store.Cache.Count);
     }
 
     [Fact]
@@ -213,6 +277,7 @@ public sealed class SqliteSessionStoreTests : IDisposable
     [InlineData("Synchronous")]
     [InlineData("SweepInterval")]
     [InlineData("SweepBatchSize")]
+    [InlineData("CacheSize")]
     public void InvalidOption_IsRejectedNamingTheSetting(string setting)
     {
         var options = new SqliteSessionStoreOptions { Path = DatabasePath };
@@ -222,6 +287,7 @@ public sealed class SqliteSessionStoreTests : IDisposable
             case "Synchronous": options.Synchronous = (SqliteSynchronous)7; break;
             case "SweepInterval": options.SweepInterval = TimeSpan.Zero; break;
             case "SweepBatchSize": options.SweepBatchSize = 0; break;
+            case "CacheSize": options.CacheSize = -1; break;
         }
 
         var error = Assert.Throws<ArgumentException>(() => new SqliteSessionStore(options, _time, NullLogger<SqliteSessionStore>.Instance));

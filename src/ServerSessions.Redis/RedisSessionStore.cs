@@ -30,7 +30,8 @@ namespace ServerSessions.Redis;
 /// <para>
 /// Faults are exceptions from the methods: while Redis is unreachable commands fail at once instead of queueing, and
 /// a command that gets no answer fails after <see cref="RedisSessionStoreOptions.OperationTimeout"/>. The connection
-/// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>PEXPIRETIME</c>.
+/// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>PEXPIRETIME</c> and
+/// <c>SET … NX GET</c>.
 /// </para>
 /// </remarks>
 public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
@@ -56,13 +57,17 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
     // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease (and
     // marks it contended), else takes it and returns {1} for a missing session or {1, value, absolute expiry in Unix ms}.
+    // The common case, a free lease, costs one call: SET NX GET takes it, or leaves a taken one as it is and returns its
+    // owner. This holder's own lease is taken again, mark and all.
     private const string LeaseScript = """
-        local owner = redis.call('GET', KEYS[2])
-        if owner and owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then
-            if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[2], owner .. '+', 'KEEPTTL') end
-            return {0, redis.call('PTTL', KEYS[2])}
+        local owner = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'GET', 'PX', ARGV[2])
+        if owner then
+            if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then
+                if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[2], owner .. '+', 'KEEPTTL') end
+                return {0, redis.call('PTTL', KEYS[2])}
+            end
+            redis.call('SET', KEYS[2], owner, 'PX', ARGV[2])
         end
-        redis.call('SET', KEYS[2], owner or ARGV[1], 'PX', ARGV[2])
         local value = redis.call('GET', KEYS[1])
         if not value then return {1} end
         return {1, value, redis.call('PEXPIRETIME', KEYS[1])}

@@ -343,6 +343,45 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task SameHolder_LeasingAgain_IsGrantedWithTheSession_ForTheNewDuration_AndKeepsTheContendedMark()
+    {
+        var store = new RedisSessionStore(
+            new RedisSessionStoreOptions { Configuration = Server.ConfigurationString, KeyPrefix = Prefix },
+            new SessionCookieOptions(),
+            TimeProvider.System,
+            NullLogger<RedisSessionStore>.Instance);
+        Stores.Add(store);
+        var id = Guid.NewGuid().ToString("N");
+        var payload = """{"visits":1}"""u8.ToArray();
+        var record = new SessionRecord(payload, DateTimeOffset.UtcNow.AddMinutes(10));
+        await store.SetAsync(id, record, None);
+        var releases = await Subscriber.SubscribeAsync(RedisChannel.Literal(Prefix + "released"));
+        Assert.True((await store.GetAndLeaseAsync(id, "h", TimeSpan.FromSeconds(5), None)).Acquired);
+
+        // Uncontended: taken again for the new duration, and still unmarked.
+        var again = await store.GetAndLeaseAsync(id, "h", TimeSpan.FromMinutes(1), None);
+        Assert.True(again.Acquired);
+        Assert.Equal(payload, again.Record?.Payload.ToArray());
+        Assert.Equal("h", (string?)await Redis.StringGetAsync(LockKey(id)));
+        var busy = await store.GetAndLeaseAsync(id, "other", TimeSpan.FromSeconds(5), None);
+        Assert.False(busy.Acquired);
+        Assert.InRange(busy.Remaining, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+
+        // Contended (the failed attempt marked it): taken again for the new duration, mark and all, so that the release
+        // still wakes the waiter.
+        var third = await store.GetAndLeaseAsync(id, "h", TimeSpan.FromMinutes(5), None);
+        Assert.True(third.Acquired);
+        Assert.Equal(payload, third.Record?.Payload.ToArray());
+        Assert.InRange(await Redis.KeyTimeToLiveAsync(LockKey(id)) ?? TimeSpan.Zero, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
+
+        Assert.True(await store.SetLeasedAsync(id, record, "h", release: true, None));
+        var released = await releases.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(id, (string)released.Message!);
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+        await releases.UnsubscribeAsync();
+    }
+
+    [Fact]
     public async Task Cluster_LeaseKeySharesTheSessionsSlot_AndLeasedOperationsRun()
     {
         await using var cluster = await RedisCluster.StartAsync(masters: 3);

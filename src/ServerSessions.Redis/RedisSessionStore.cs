@@ -19,9 +19,10 @@ namespace ServerSessions.Redis;
 /// Requests of one session on different app instances take turns through a lease (<see cref="ISessionLeaseStore"/>):
 /// the key <c>{&lt;prefix&gt;&lt;id&gt;}:lock</c>, hash-tagged with the session key so that it shares the session's
 /// cluster slot, holds the holder's token and expires with the lease (<c>SET … PX</c>). Taking the lease and loading
-/// the session is one script, saving and releasing another; the release of a lease another instance asked for is
-/// published on <c>&lt;prefix&gt;released</c>, which wakes the instances waiting for that session. Only ServerSessions instances honour the lease: an express app
-/// sharing the keys writes regardless.
+/// the session is one round trip of plain commands (and a script only when the lease was taken), saving and releasing
+/// is a script; the release of a lease another instance asked for is published on <c>&lt;prefix&gt;released</c>, which
+/// wakes the instances waiting for that session. Only ServerSessions instances honour the lease: an express app sharing
+/// the keys writes regardless.
 /// </para>
 /// <para>
 /// Expiry follows the store's <see cref="TimeProvider"/>: keys are written to expire at the session's instant, and a
@@ -57,8 +58,8 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
     // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease (and
     // marks it contended), else takes it and returns {1} for a missing session or {1, value, absolute expiry in Unix ms}.
-    // The common case, a free lease, costs one call: SET NX GET takes it, or leaves a taken one as it is and returns its
-    // owner. This holder's own lease is taken again, mark and all.
+    // Run when plain commands found the lease taken (see GetAndLeaseAsync); it may be free again by then. This holder's
+    // own lease is taken again, mark and all.
     private const string LeaseScript = """
         local owner = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'GET', 'PX', ARGV[2])
         if owner then
@@ -174,8 +175,31 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(holder);
         var database = await DatabaseAsync(cancellationToken);
+        RedisKey key = Key(id), lockKey = LockKey(id);
+        var milliseconds = LeaseMilliseconds(duration);
+
+        // A free lease, the common case, is three plain commands written together, one round trip: SET NX GET takes the
+        // lease (nil) or leaves a taken one alone (its owner), and the session is read either way. A script would cost
+        // Redis several times what these commands do. Among ServerSessions nodes only the lease's holder writes, so the
+        // read that follows a granted SET sees the last holder's save.
+        var batch = database.CreateBatch();
+        var taking = batch.StringSetAndGetAsync(lockKey, holder, TimeSpan.FromMilliseconds((long)milliseconds), keepTtl: false, When.NotExists);
+        var reading = batch.StringGetAsync(key);
+        var expiring = batch.KeyExpireTimeAsync(key);
+        batch.Execute();
+        var expires = await Bounded(expiring, cancellationToken); // replies come in order: the other two are in too
+        var owner = await taking;
+        var value = await reading;
+        if (owner.IsNull)
+        {
+            // No expiry on a key that was there means none was set (PEXPIRETIME -1); if it vanished in between, the read says so.
+            var expiresMs = expires is { } at ? (long)(at - DateTime.UnixEpoch).TotalMilliseconds : -1;
+            return new SessionLease(true, value.IsNull ? null : ToRecord((byte[])value!, expiresMs), TimeSpan.Zero);
+        }
+
+        // Taken, perhaps by this holder: the script decides atomically, and marks another's lease contended.
         var result = await Bounded(
-            database.ScriptEvaluateAsync(LeaseScript, [Key(id), LockKey(id)], [holder, LeaseMilliseconds(duration)]),
+            database.ScriptEvaluateAsync(LeaseScript, [key, lockKey], [holder, milliseconds]),
             cancellationToken);
         var parts = (RedisResult[])result!;
         if ((long)parts[0] == 0)

@@ -28,7 +28,7 @@ internal sealed class SessionDatabase
     public SqliteConnection OpenWriter()
     {
         var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        return Open($"PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}");
+        return Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}");
     }
 
     public SqliteConnection OpenReader() => Open(null);

@@ -254,6 +254,23 @@ public sealed class SqliteSessionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task NewDatabase_Has1KiBPages_AndAnExistingOneKeepsItsOwn()
+    {
+        await using (var store = Open())
+        {
+            Assert.Equal(1024, Scalar("PRAGMA page_size"));
+        }
+
+        File.Delete(DatabasePath);
+        Execute("PRAGMA page_size = 4096; CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID");
+        await using var reopened = Open();
+        await reopened.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
+
+        Assert.Equal(4096, Scalar("PRAGMA page_size"));
+        Assert.Equal(Bytes("alpha"), (await reopened.GetAsync("a", None))?.Payload.ToArray());
+    }
+
+    [Fact]
     public async Task MissingFolder_IsCreated()
     {
         var path = Path.Combine(_folder.Path, "deeper", "still", "sessions.db");

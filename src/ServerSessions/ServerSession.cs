@@ -699,13 +699,12 @@ public sealed class ServerSession : ISession, ISessionFeature
         _touchRequested = false;
     }
 
-    private async Task<SessionRecord?> GetFromStoreAsync(string id, CancellationToken cancellationToken)
+    private async ValueTask<SessionRecord?> GetFromStoreAsync(string id, CancellationToken cancellationToken)
     {
         SessionRecord? record;
         try
         {
-            var read = _runtime.Store.GetAsync(id, cancellationToken);
-            record = read.IsCompletedSuccessfully ? read.Result : await read.AsTask().WaitAsync(_runtime.Options.StoreTimeout, _runtime.Time);
+            record = await _runtime.Bounded(_runtime.Store.GetAsync(id, cancellationToken));
         }
         catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
         {

@@ -11,7 +11,8 @@ namespace ServerSessions;
 /// </remarks>
 internal sealed class SessionLocks
 {
-    private readonly Dictionary<string, Queue<TaskCompletionSource>> _held = new(StringComparer.Ordinal);
+    // A held session's waiters; null until the first one comes, so an uncontended lock allocates nothing.
+    private readonly Dictionary<string, Queue<TaskCompletionSource>?> _held = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     /// <summary>How many sessions are held right now.</summary>
@@ -33,7 +34,7 @@ internal sealed class SessionLocks
         {
             lock (_lock)
             {
-                return _held.Values.Sum(queue => queue.Count(waiter => !waiter.Task.IsCompleted));
+                return _held.Values.Sum(queue => queue?.Count(waiter => !waiter.Task.IsCompleted) ?? 0);
             }
         }
     }
@@ -47,8 +48,13 @@ internal sealed class SessionLocks
         {
             if (!_held.TryGetValue(id, out var queue))
             {
-                _held.Add(id, new Queue<TaskCompletionSource>(0));
+                _held.Add(id, null);
                 return ValueTask.CompletedTask;
+            }
+
+            if (queue is null)
+            {
+                _held[id] = queue = new Queue<TaskCompletionSource>();
             }
 
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -68,7 +74,7 @@ internal sealed class SessionLocks
                 return;
             }
 
-            while (queue.TryDequeue(out var next))
+            while (queue is not null && queue.TryDequeue(out var next))
             {
                 if (next.TrySetResult())
                 {

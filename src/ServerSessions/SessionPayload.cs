@@ -14,6 +14,10 @@ internal sealed class SessionPayload
     public const string CreatedKey = "__created";
     public const string MaxAgeKey = "__maxAge";
 
+    private static ReadOnlySpan<byte> CreatedKeyUtf8 => "__created"u8;
+
+    private static ReadOnlySpan<byte> MaxAgeKeyUtf8 => "__maxAge"u8;
+
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
@@ -54,12 +58,13 @@ internal sealed class SessionPayload
             long? maxAge = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var key = reader.GetString()!;
+                // The metadata members are matched as bytes: no key string is allocated for them.
+                var member = reader.ValueTextEquals(CreatedKeyUtf8) ? CreatedKey : reader.ValueTextEquals(MaxAgeKeyUtf8) ? MaxAgeKey : reader.GetString()!;
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
                 var raw = json[start..(int)reader.BytesConsumed];
-                switch (key)
+                switch (member)
                 {
                     case CreatedKey:
                         created = Int64(raw);
@@ -68,7 +73,7 @@ internal sealed class SessionPayload
                         maxAge = Int64(raw);
                         break;
                     default:
-                        values[key] = raw.ToArray();
+                        values[member] = raw.ToArray();
                         break;
                 }
             }

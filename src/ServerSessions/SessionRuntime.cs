@@ -70,11 +70,11 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
 
     // Stores that complete synchronously (memory) pay nothing; a pending operation is abandoned after StoreTimeout
     // with a TimeoutException, which becomes a 503.
-    public Task Bounded(ValueTask operation) =>
-        operation.IsCompletedSuccessfully ? Task.CompletedTask : operation.AsTask().WaitAsync(Options.StoreTimeout, Time);
+    public ValueTask Bounded(ValueTask operation) =>
+        operation.IsCompletedSuccessfully ? operation : new ValueTask(operation.AsTask().WaitAsync(Options.StoreTimeout, Time));
 
-    public Task<T> Bounded<T>(ValueTask<T> operation) =>
-        operation.IsCompletedSuccessfully ? Task.FromResult(operation.Result) : operation.AsTask().WaitAsync(Options.StoreTimeout, Time);
+    public ValueTask<T> Bounded<T>(ValueTask<T> operation) =>
+        operation.IsCompletedSuccessfully ? operation : new ValueTask<T>(operation.AsTask().WaitAsync(Options.StoreTimeout, Time));
 
     /// <summary>Whether <paramref name="ex"/>, thrown by a store operation, is the store's failure (not a data error or the caller's cancellation).</summary>
     public static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>

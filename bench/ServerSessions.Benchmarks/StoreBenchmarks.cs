@@ -10,7 +10,7 @@ namespace ServerSessions.Benchmarks;
 
 /// <summary>
 /// Each store's get and set of one small session, against the Memory store: SQLite on a temporary file (a set waits for
-/// its commit), Redis on a redis-server started on a free loopback port for the run (loopback round trips).
+/// its commit; a get is answered by the store's cache of recent sessions, or by a query with the cache off), Redis on a redis-server started on a free loopback port for the run (loopback round trips).
 /// </summary>
 [MemoryDiagnoser]
 [CategoriesColumn]
@@ -22,6 +22,7 @@ public class StoreBenchmarks
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "serversessions-bench-" + Guid.NewGuid().ToString("N"));
     private MemorySessionStore _memory = null!;
     private SqliteSessionStore _sqlite = null!;
+    private SqliteSessionStore _sqliteUncached = null!;
     private RedisSessionStore _redis = null!;
     private RedisServer _redisServer = null!;
 
@@ -31,14 +32,17 @@ public class StoreBenchmarks
         _memory = new MemorySessionStore();
         _sqlite = new SqliteSessionStore(
             new SqliteSessionStoreOptions { Path = Path.Combine(_directory, "sessions.db") }, TimeProvider.System, NullLogger<SqliteSessionStore>.Instance);
+        _sqliteUncached = new SqliteSessionStore(
+            new SqliteSessionStoreOptions { Path = Path.Combine(_directory, "uncached.db"), CacheSize = 0 }, TimeProvider.System, NullLogger<SqliteSessionStore>.Instance);
         // Throws RedisServer.MissingMessage ("redis-server is missing: apt-get install redis-server …") without one.
         _redisServer = await RedisServer.StartAsync();
         _redis = new RedisSessionStore(
             new RedisSessionStoreOptions { Configuration = _redisServer.ConfigurationString }, new SessionCookieOptions(), TimeProvider.System, NullLogger<RedisSessionStore>.Instance);
         await MemorySet();
         await SqliteSet();
+        await _sqliteUncached.SetAsync(Id, Record(), default);
         await RedisSet();
-        if (await RedisGet() is null || await SqliteGet() is null)
+        if (await RedisGet() is null || await SqliteGet() is null || await SqliteGetUncached() is null)
         {
             throw new InvalidOperationException("A store did not return the session the setup stored.");
         }
@@ -49,6 +53,7 @@ public class StoreBenchmarks
     {
         _memory.Dispose();
         await _sqlite.DisposeAsync();
+        await _sqliteUncached.DisposeAsync();
         await _redis.DisposeAsync();
         await _redisServer.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
@@ -59,6 +64,9 @@ public class StoreBenchmarks
 
     [Benchmark, BenchmarkCategory("Get")]
     public ValueTask<SessionRecord?> SqliteGet() => _sqlite.GetAsync(Id, default);
+
+    [Benchmark, BenchmarkCategory("Get")]
+    public ValueTask<SessionRecord?> SqliteGetUncached() => _sqliteUncached.GetAsync(Id, default);
 
     [Benchmark, BenchmarkCategory("Get")]
     public ValueTask<SessionRecord?> RedisGet() => _redis.GetAsync(Id, default);

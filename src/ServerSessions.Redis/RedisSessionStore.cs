@@ -184,15 +184,28 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         // read that follows a granted SET sees the last holder's save.
         var batch = database.CreateBatch();
         var taking = batch.StringSetAndGetAsync(lockKey, holder, TimeSpan.FromMilliseconds((long)milliseconds), keepTtl: false, When.NotExists);
-        var reading = batch.StringGetAsync(key);
+
+        // The expiry before the value: a key that expires or goes in between then reads as missing, never as a value
+        // without an expiry (the typed call reports "no key" and "no expiry" alike).
         var expiring = batch.KeyExpireTimeAsync(key);
+        var reading = batch.StringGetAsync(key);
         batch.Execute();
-        var expires = await Bounded(expiring, cancellationToken); // replies come in order: the other two are in too
+        RedisValue value;
+        try
+        {
+            value = await Bounded(reading, cancellationToken); // replies come in order: the other two are in too
+        }
+        catch
+        {
+            Observe(taking);
+            Observe(expiring);
+            throw;
+        }
+
         var owner = await taking;
-        var value = await reading;
+        var expires = await expiring;
         if (owner.IsNull)
         {
-            // No expiry on a key that was there means none was set (PEXPIRETIME -1); if it vanished in between, the read says so.
             var expiresMs = expires is { } at ? (long)(at - DateTime.UnixEpoch).TotalMilliseconds : -1;
             return new SessionLease(true, value.IsNull ? null : ToRecord((byte[])value!, expiresMs), TimeSpan.Zero);
         }
@@ -337,6 +350,10 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
         return new ValueTask(_disposal);
     }
+
+    // A command whose reply is no longer awaited still reports its failure, or the runtime would call it unobserved.
+    private static void Observe(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static RedisValue LeaseMilliseconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalMilliseconds));
 

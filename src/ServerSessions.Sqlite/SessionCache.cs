@@ -46,7 +46,15 @@ internal sealed class SessionCache
         {
             if (_current.TryGetValue(id, out var found) || Promote(id, out found))
             {
-                record = found.Expires.ToUnixTimeMilliseconds() > now ? found : null;
+                if (found.Expires.ToUnixTimeMilliseconds() > now)
+                {
+                    record = found;
+                    return true;
+                }
+
+                // Expired: the file's row is as good as gone (and the sweep deletes it), so is this entry.
+                _current.Remove(id);
+                record = null;
                 return true;
             }
         }
@@ -94,7 +102,7 @@ internal sealed class SessionCache
                         break;
                 }
 
-                // Sweeps delete expired rows only, which reads of the cache already treat as absent.
+                // Sweeps delete expired rows only, which reads of the cache treat as absent (and drop) already.
             }
         }
     }
@@ -119,7 +127,7 @@ internal sealed class SessionCache
         if (_current.Count >= _generationSize)
         {
             _previous = _current;
-            _current = new Dictionary<string, SessionRecord>(_generationSize, StringComparer.Ordinal);
+            _current = new Dictionary<string, SessionRecord>(Math.Min(_generationSize, 1024), StringComparer.Ordinal);
         }
     }
 }

@@ -85,6 +85,12 @@ public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
             return ValueTask.FromCanceled<SessionRecord?>(cancellationToken);
         }
 
+        if (Volatile.Read(ref _disposal) is not null)
+        {
+            // Closing gave the file up to its next owner: a cached answer could be stale from then on.
+            return ValueTask.FromException<SessionRecord?>(new ObjectDisposedException(nameof(SqliteSessionStore), "The SQLite session store is closed."));
+        }
+
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (_cache is not null && _cache.TryGet(id, now, out var cached))
         {

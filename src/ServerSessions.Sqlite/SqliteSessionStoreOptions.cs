@@ -27,6 +27,7 @@ public sealed class SqliteSessionStoreOptions
     /// <summary>
     /// How many recently used sessions are also kept in memory, so that reading them costs no query; 0 turns the cache
     /// off. Writes still commit to the database before they complete, so the cache never holds what the file does not.
+    /// It counts sessions, not bytes: the memory it takes is this many times the size of the sessions used lately.
     /// Default 10,000 (about 2.5 MB for small sessions).
     /// </summary>
     public int CacheSize { get; set; } = 10_000;

@@ -41,16 +41,18 @@ internal sealed class HeldLease
         var holder = NewHolder();
         while (true)
         {
+            var pending = store.GetAndLeaseAsync(id, holder, options.LockTimeout, cancellationToken).AsTask();
             SessionLease lease;
             try
             {
-                lease = await runtime.Bounded(store.GetAndLeaseAsync(id, holder, options.LockTimeout, cancellationToken));
+                lease = await runtime.Bounded(new ValueTask<SessionLease>(pending));
             }
             catch (Exception ex)
             {
                 // The store may have granted the lease before the wait was given up (the request was aborted, or the reply
-                // came too late): release it, or every request of the session would wait until it lapses.
-                _ = Task.Run(() => ReleaseAsync(runtime, store, id, holder, CancellationToken.None));
+                // came too late), or may still grant it: release it once the store's call has settled, or every request
+                // of the session would wait until it lapses.
+                _ = ReleaseWhenSettledAsync(runtime, store, id, holder, pending);
                 if (SessionRuntime.IsStoreFault(ex, cancellationToken))
                 {
                     throw new SessionStoreException("The session store failed to lease and load the session.", ex);
@@ -155,6 +157,12 @@ internal sealed class HeldLease
     }
 
     private Task ReleaseCoreAsync(CancellationToken cancellationToken) => ReleaseAsync(_runtime, _store, Id, _holder, cancellationToken);
+
+    private static async Task ReleaseWhenSettledAsync(SessionRuntime runtime, ISessionLeaseStore store, string id, string holder, Task pending)
+    {
+        await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await ReleaseAsync(runtime, store, id, holder, CancellationToken.None);
+    }
 
     private static async Task ReleaseAsync(SessionRuntime runtime, ISessionLeaseStore store, string id, string holder, CancellationToken cancellationToken)
     {

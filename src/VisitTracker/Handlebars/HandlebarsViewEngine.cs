@@ -11,13 +11,10 @@ internal sealed class HandlebarsViewEngine(string viewsDirectory) : IViewEngine
 {
     private readonly HandlebarsTemplates _templates = new(viewsDirectory);
 
-    public ViewEngineResult FindView(ActionContext context, string viewName, bool isMainPage)
-    {
-        var path = _templates.PathOf(viewName);
-        return _templates.Exists(viewName)
+    public ViewEngineResult FindView(ActionContext context, string viewName, bool isMainPage) =>
+        _templates.Exists(viewName)
             ? ViewEngineResult.Found(viewName, new HandlebarsView(_templates, viewName))
-            : ViewEngineResult.NotFound(viewName, path is null ? [] : [path]);
-    }
+            : ViewEngineResult.NotFound(viewName, _templates.PathOf(viewName) is { } path ? [path] : []);
 
     // Views are found by name only, never by a path (MVC asks for a path first and falls back to FindView).
     public ViewEngineResult GetView(string? executingFilePath, string viewPath, bool isMainPage) =>

@@ -55,9 +55,10 @@ public sealed class SqliteSessionStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ClosedStore_RefusesReadsAndWrites()
+    public async Task ClosedStore_RefusesReadsAndWrites_EvenOfCachedSessions()
     {
         var store = Open();
+        await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None); // cached
         await store.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.SetAsync("a", Record("alpha", Start.AddHours(1)), None).AsTask());
@@ -154,7 +155,7 @@ public sealed class SqliteSessionStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ReadThatOverlapsACommit_DoesNotCacheWhatItRead()
+    public async Task Cache_RefusesAReadThatBeganBeforeTheLastCommit()
     {
         await using var store = Open();
         await store.SetAsync("a", Record("new", Start.AddHours(1)), None); // committed, so cached

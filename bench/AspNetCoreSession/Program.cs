@@ -1,4 +1,4 @@
-using VisitTracker.Bench;
+using VisitTracker;
 
 // VisitTracker's app on ASP.NET Core's built-in session (AddSession/UseSession, HttpContext.Session) instead of
 // ServerSessions: the same MVC + Handlebars page, static files and forwarded headers. The session's cache is
@@ -29,4 +29,4 @@ builder.Services.AddSession(options =>
     options.Cookie.SecurePolicy = CookieSecurePolicy.None;
 });
 
-VisitTrackerPage.Run(builder.Build(), app => app.UseSession());
+builder.Build().UsePage(app => app.UseSession()).Run();

@@ -1,5 +1,5 @@
-using VisitTracker.Bench;
+using VisitTracker;
 
 // VisitTracker's app with the session taken out: the same MVC + Handlebars page, static files and forwarded headers,
 // so the load test measures what a session layer costs against it. Listens where --urls says (run.sh: loopback).
-VisitTrackerPage.Run(VisitTrackerPage.CreateBuilder(args).Build());
+VisitTrackerPage.CreateBuilder(args).Build().UsePage(_ => { }).Run();

@@ -1,31 +1,9 @@
 using System.Globalization;
-using Microsoft.AspNetCore.HttpOverrides;
 using ServerSessions;
-using VisitTracker.Handlebars;
+using VisitTracker;
 
-// Create the app. Its content root is its own folder, so views/ and public/ are found from any working directory.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-{
-    Args = args,
-    ContentRootPath = AppContext.BaseDirectory,
-    WebRootPath = "public",
-});
-
-// Handlebars as the view engine: views/<name>.hbs, with views/partials/*.hbs as partials.
-builder.Services.AddControllersWithViews()
-    .AddHandlebarsViews(Path.Combine(builder.Environment.ContentRootPath, "views"));
-
-// Trust proxy 1, as in Express: X-Forwarded-For and X-Forwarded-Proto are believed one hop deep, from the nearest hop
-// whatever its address (hence no known proxies). Right behind one reverse proxy (Nginx) that sets them. The risk: a
-// client that reaches the port directly can claim any address or HTTPS; here that affects only logged addresses and,
-// with Session__Cookie__Secure=auto, whether the cookie is marked Secure.
-builder.Services.Configure<ForwardedHeadersOptions>(options =>
-{
-    options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-    options.ForwardLimit = 1;
-    options.KnownIPNetworks.Clear();
-    options.KnownProxies.Clear();
-});
+// The page's host: MVC with Handlebars views, static files from public/, trust proxy 1, no Server header.
+var builder = VisitTrackerPage.CreateBuilder(args);
 
 // Sessions with the seed's settings. The seed's secret 'my-secret' is gone on purpose: a secret in source signs
 // cookies anyone can forge. Session__Secret (or Session__Secrets__0, …) sets one; without it, a 256-bit secret is
@@ -41,16 +19,7 @@ builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), 
     options.Store ??= "Sqlite";
 }).AddSqliteStore().AddRedisStore();
 
-// No Server header (and, unlike Express, there is no X-Powered-By to remove).
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-
-var app = builder.Build();
-app.UseForwardedHeaders();
-
-// Static assets from public/ are served before the session middleware, so they never touch a session.
-app.UseStaticFiles();
-app.UseServerSessions();
-app.MapControllers();
+var app = builder.Build().UsePage(page => page.UseServerSessions());
 
 // Start the app on port 3000 (or PORT) of localhost; --urls or ASPNETCORE_URLS override both.
 app.Run(app.Configuration["urls"] is null ? $"http://localhost:{Port(app.Configuration["PORT"])}" : null);

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.HttpOverrides;
+using VisitTracker.Handlebars;
+
+namespace VisitTracker;
+
+/// <summary>
+/// The page's host around whatever session layer runs it: MVC with the Handlebars view engine, static files and
+/// forwarded headers. VisitTracker uses it with ServerSessions; the load test's other contenders (bench/NoSession,
+/// bench/AspNetCoreSession) link this file, so that only the session layer differs between them.
+/// </summary>
+internal static class VisitTrackerPage
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        // The content root is the app's own folder, so views/ and public/ are found from any working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = "public",
+        });
+
+        // Handlebars as the view engine: views/<name>.hbs, with views/partials/*.hbs as partials.
+        builder.Services.AddControllersWithViews()
+            .AddHandlebarsViews(Path.Combine(builder.Environment.ContentRootPath, "views"));
+
+        // Trust proxy 1, as in Express: X-Forwarded-For and X-Forwarded-Proto are believed one hop deep, from the nearest
+        // hop whatever its address (hence no known proxies). Right behind one reverse proxy (Nginx) that sets them. The
+        // risk: a client that reaches the port directly can claim any address or HTTPS; here that affects only logged
+        // addresses and, with Session__Cookie__Secure=auto, whether the cookie is marked Secure.
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.ForwardLimit = 1;
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
+        });
+
+        // No Server header (and, unlike Express, there is no X-Powered-By to remove).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        return builder;
+    }
+
+    /// <summary>
+    /// The pipeline: forwarded headers, static files (before the session, so assets never touch one), then
+    /// <paramref name="session"/>'s middleware, then the controllers.
+    /// </summary>
+    public static WebApplication UsePage(this WebApplication app, Action<WebApplication> session)
+    {
+        app.UseForwardedHeaders();
+        app.UseStaticFiles();
+        session(app);
+        app.MapControllers();
+        return app;
+    }
+}

@@ -52,35 +52,22 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task SecondNode_WaitsWhileTheFirstHoldsTheSession()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = 0;
-        void Map(WebApplication app)
-        {
-            app.MapGet("/count", Count);
-            app.MapGet("/hold", async (ServerSession session) =>
-            {
-                Interlocked.Increment(ref entered);
-                inside.TrySetResult();
-                await release.Task;
-                return Count(session);
-            });
-        }
+        var hold = new HoldGate();
 
-        var a = await StartNodeAsync(map: Map);
-        var b = await StartNodeAsync(map: Map);
+        var a = await StartNodeAsync(map: hold.Map);
+        var b = await StartNodeAsync(map: hold.Map);
         var cookie = await FirstVisitAsync(a);
 
         var holder = a.SendAsync("/hold", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
         var waiter = b.SendAsync("/hold", cookie);
 
         // The second node found the lease taken and waits for its release, outside the action.
         await WaitUntilAsync(() => b.Store.Count("wait") >= 1);
-        Assert.Equal(1, Volatile.Read(ref entered));
+        Assert.Equal(1, hold.Entered);
         Assert.False(waiter.IsCompleted);
 
-        release.SetResult();
+        hold.Release();
         using var first = await holder;
         using var second = await waiter;
         Assert.Equal(("2", "3"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
@@ -89,21 +76,10 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task OnlyTheReleaseOfAContendedLeaseIsPublished()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Map(WebApplication app)
-        {
-            app.MapGet("/count", Count);
-            app.MapGet("/hold", async (ServerSession session) =>
-            {
-                inside.TrySetResult();
-                await release.Task;
-                return Count(session);
-            });
-        }
+        var hold = new HoldGate();
 
-        var a = await StartNodeAsync(map: Map);
-        var b = await StartNodeAsync(map: Map);
+        var a = await StartNodeAsync(map: hold.Map);
+        var b = await StartNodeAsync(map: hold.Map);
         var quiet = await FirstVisitAsync(a);
         var contended = await FirstVisitAsync(a);
         var releases = await Subscriber.SubscribeAsync(RedisChannel.Literal(Prefix + "released"));
@@ -113,10 +89,10 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.Equal("3", await b.GetStringAsync("/count", quiet));
 
         var holder = a.SendAsync("/hold", contended);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
         var waiter = b.SendAsync("/count", contended);
         await WaitUntilAsync(() => b.Store.Count("wait") >= 1);
-        release.SetResult();
+        hold.Release();
         (await holder).Dispose();
         (await waiter).Dispose();
 
@@ -313,22 +289,12 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task LongRequest_RenewsItsLease()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(3), app =>
-        {
-            app.MapGet("/count", Count);
-            app.MapGet("/hold", async (ServerSession session) =>
-            {
-                inside.TrySetResult();
-                await release.Task;
-                return Count(session);
-            });
-        });
+        var hold = new HoldGate();
+        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(3), hold.Map);
         var cookie = await FirstVisitAsync(a);
         var id = SetCookies.IdOf(cookie);
         var holder = a.SendAsync("/hold", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
         await Redis.KeyExpireAsync(LockKey(id), TimeSpan.FromMilliseconds(1500));
 
         // Every LockTimeout / 3 by the app's clock, the lease is extended back to LockTimeout.
@@ -336,7 +302,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         await WaitUntilAsync(() => a.Store.Count("renew") >= 1);
         await WaitUntilAsync(() => Redis.KeyTimeToLive(LockKey(id)) > TimeSpan.FromMilliseconds(2000));
 
-        release.SetResult();
+        hold.Release();
         using var done = await holder;
         Assert.Equal("2", await done.Content.ReadAsStringAsync());
         Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
@@ -505,5 +471,36 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
             });
         _hosts.Add(host);
         return host;
+    }
+
+    /// <summary>
+    /// <c>/count</c>, and <c>/hold</c>, which counts a visit once the test releases it: a gate that keeps a request
+    /// inside its action, holding the session's lease, for as long as the test needs.
+    /// </summary>
+    private sealed class HoldGate
+    {
+        private readonly TaskCompletionSource _inside = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _entered;
+
+        /// <summary>Completes once a request is inside <c>/hold</c>.</summary>
+        public Task Inside => _inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        /// <summary>How many requests have entered <c>/hold</c>.</summary>
+        public int Entered => Volatile.Read(ref _entered);
+
+        public void Release() => _release.SetResult();
+
+        public void Map(WebApplication app)
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                Interlocked.Increment(ref _entered);
+                _inside.TrySetResult();
+                await _release.Task;
+                return Count(session);
+            });
+        }
     }
 }

@@ -228,6 +228,17 @@ drive() {
     "http://127.0.0.1:${app_port[$1]}/" >"$4" 2>&1 || true
 }
 
+# One measured run in round $round: contender $1 with the cookie file $2, wrk's output in $work/wrk/$3.txt. Appends a
+# row to $4: the fields from $6 on, then wrk's, tab-separated; logs "$5: N req/s".
+measure() {
+  local out=$work/wrk/$3.txt fields
+  drive "$1" "$2" "$duration" "$out"
+  fields=$(python3 bench/load/report.py wrk <"$out")
+  printf '%s\t' "${@:6}" >>"$4"
+  printf '%s\n' "$fields" >>"$4"
+  log "round $round/$rounds $5: $(cut -f1 <<<"$fields") req/s"
+}
+
 cookie_file() {
   case $2 in
     steady) echo "$work/$1/steady.cookies" ;;
@@ -309,12 +320,7 @@ run_load() {
   for round in $(seq "$rounds"); do
     for scenario in $scenarios; do
       for name in "${contenders[@]}"; do
-        local out=$work/wrk/$round-$scenario-$name.txt
-        drive "$name" "$(cookie_file "$name" "$scenario")" "$duration" "$out"
-        local fields
-        fields=$(python3 bench/load/report.py wrk <"$out")
-        printf '%s\t%s\t%s\t%s\n' "$round" "$scenario" "$name" "$fields" >>"$results"
-        log "round $round/$rounds $scenario $name: $(cut -f1 <<<"$fields") req/s"
+        measure "$name" "$(cookie_file "$name" "$scenario")" "$round-$scenario-$name" "$results" "$scenario $name" "$round" "$scenario" "$name"
       done
     done
   done
@@ -447,12 +453,7 @@ run_scale() {
     for store in "${stores[@]}"; do
       for size in "${sizes[@]}"; do
         name=scale-$store-$size
-        local out=$work/wrk/$round-$name.txt
-        drive "$name" "$work/$name/steady.cookies" "$duration" "$out"
-        local fields
-        fields=$(python3 bench/load/report.py wrk <"$out")
-        printf '%s\t%s\t%s\t%s\n' "$round" "$size" "$store" "$fields" >>"$results"
-        log "round $round/$rounds $name: $(cut -f1 <<<"$fields") req/s"
+        measure "$name" "$work/$name/steady.cookies" "$round-$name" "$results" "$name" "$round" "$size" "$store"
       done
     done
   done

@@ -10,9 +10,10 @@ namespace ServerSessions.Sqlite;
 /// </summary>
 /// <remarks>
 /// Writes are queued to one writer that commits them in batches; a write's task completes once its batch has
-/// committed to the write-ahead log. Reads are served from an in-memory cache of the sessions used lately
-/// (<see cref="SqliteSessionStoreOptions.CacheSize"/>), kept coherent by the writer because no other process writes the
-/// file, or else run on pooled read connections; they never see expired rows, which a background sweep deletes. Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
+/// committed to the write-ahead log. Reads are answered from an in-memory cache of the sessions used lately
+/// (<see cref="SqliteSessionStoreOptions.CacheSize"/>), which the writer keeps coherent because no other process writes
+/// the file, or else run on pooled read connections; they never see expired rows, which a background sweep deletes.
+/// Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
 /// <see cref="DisposeAsync"/> commits every pending write before closing.
 /// </remarks>
 public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable

@@ -106,7 +106,31 @@ def load(path, baseline, names):
                     out.append(f"  {name.ljust(width)}  {bar(share, pad)}  {share:.2f}  {c.rps:>9,.0f} req/s")
             out.append("")
         out[-1] = "```"
+    out += paired(rows, scenarios)
     print("\n".join(out))
+
+
+def paired(rows, scenarios):
+    """Issue 4's comparison: Serialized as a share of LastWriteWins on each store, round by round.
+
+    Each round runs the two back to back, so dividing within a round cancels the machine's drift between rounds; the
+    median of those ratios is steadier than the ratio of the medians."""
+    rps = {(r[0], r[1], r[2]): float(r[3]) for r in rows}
+    out = []
+    for scenario in scenarios:
+        for store in ordered(re.sub(r"^vt-(\w+)-serialized$", r"\1", r[2]) for r in rows if re.match(r"^vt-\w+-serialized$", r[2])):
+            ser, lww = f"vt-{store}-serialized", f"vt-{store}-lastwritewins"
+            ratios = [rps[(n, scenario, ser)] / rps[(n, scenario, lww)] for n in ordered(r[0] for r in rows)
+                      if rps.get((n, scenario, ser)) and rps.get((n, scenario, lww))]
+            if ratios:
+                q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+                out.append(f"| {scenario} | {store} | **{statistics.median(ratios):.2f}** | {q[0]:.2f}–{q[2]:.2f} | "
+                           f"{min(ratios):.2f}–{max(ratios):.2f} | {', '.join(f'{x:.2f}' for x in ratios)} |")
+    if not out:
+        return []
+    return ["", "Serialized as a share of LastWriteWins (issue 4), paired: each round's Serialized req/s over the same round's",
+            "LastWriteWins, run back to back; the median of those ratios, their middle half and range:", "",
+            "| scenario | store | median | middle half | range | per round |", "|---|---|--:|--:|--:|---|"] + out
 
 
 def scale(path):

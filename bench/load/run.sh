@@ -3,9 +3,10 @@
 #
 #   bench/load/run.sh [all|load|scale|memory]          default: all (load, then scale, then memory)
 #
-#   load    every contender in every scenario with wrk, interleaved A B C, A B C, ... over ROUNDS rounds so machine
+#   load    every contender in every scenario with wrk, interleaved A B C, C B A, ... over ROUNDS rounds so machine
 #           drift hits all alike; req/s, p50, p99, non-2xx and each contender's share of the no-session ceiling in
-#           the same scenario, with a chart of the shares.
+#           the same scenario, with a chart of the shares, and (issue 4) Serialized over LastWriteWins per store,
+#           paired round by round.
 #   scale   VisitTracker (Serialized) on SQLite and on Redis with SCALE_COOKIES against SCALE_SESSIONS stored sessions,
 #           steady scenario on the same number of real cookies; the extra sessions are written straight into the
 #           store (bench/load/seed.py), the rotated cookies are sessions the app issued over HTTP.
@@ -317,9 +318,16 @@ run_load() {
   local results=$work/load.tsv
   : >"$results"
   mkdir -p "$work/wrk"
+  local order=("${contenders[@]}") i
   for round in $(seq "$rounds"); do
+    # Every other round runs the contenders in reverse (A B C, C B A, ...): whatever one run leaves behind for the
+    # next (a GC, Redis freeing keys) falls on each contender alike.
+    if ((round > 1)); then
+      order=(); for ((i = ${#contenders[@]} - 1; i >= 0; i--)); do order+=("${contenders[i]}"); done
+      ((round % 2)) && order=("${contenders[@]}")
+    fi
     for scenario in $scenarios; do
-      for name in "${contenders[@]}"; do
+      for name in "${order[@]}"; do
         measure "$name" "$(cookie_file "$name" "$scenario")" "$round-$scenario-$name" "$results" "$scenario $name" "$round" "$scenario" "$name"
       done
     done
@@ -342,7 +350,7 @@ run_load() {
     echo
     echo "Command: \`ROUNDS=$rounds DURATION=$duration WARMUP=$warmup SESSIONS=$sessions$([[ $filter != . ]] && echo " CONTENDERS='$filter'")$([[ $scenarios != "steady new hot" ]] && echo " SCENARIOS='$scenarios'") bench/load/run.sh load\`:"
     echo "each contender in Release on its own loopback port, driven by \`wrk -t$threads -c$connections -d${duration}s --latency -s bench/load/cookies.lua http://127.0.0.1:<port>/\`,"
-    echo "interleaved (every contender in turn, scenario by scenario, round after round) after ${warmup}s of warm-up per contender and scenario."
+    echo "interleaved (every contender in turn, scenario by scenario, round after round, in reverse order every other round) after ${warmup}s of warm-up per contender and scenario."
     echo "Steady rotates $sessions sessions the app issued (each wrk thread its own share), new sends no cookie, hot sends one cookie on every request."
     echo "Medians over the rounds; shares are of \`nosession\` (VisitTracker's page with no session) in the same scenario."
     echo

@@ -318,13 +318,13 @@ run_load() {
   local results=$work/load.tsv
   : >"$results"
   mkdir -p "$work/wrk"
-  local order=("${contenders[@]}") i
+  local order i
   for round in $(seq "$rounds"); do
     # Every other round runs the contenders in reverse (A B C, C B A, ...): whatever one run leaves behind for the
     # next (a GC, Redis freeing keys) falls on each contender alike.
-    if ((round > 1)); then
+    order=("${contenders[@]}")
+    if ((round % 2 == 0)); then
       order=(); for ((i = ${#contenders[@]} - 1; i >= 0; i--)); do order+=("${contenders[i]}"); done
-      ((round % 2)) && order=("${contenders[@]}")
     fi
     for scenario in $scenarios; do
       for name in "${order[@]}"; do

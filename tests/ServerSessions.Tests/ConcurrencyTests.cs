@@ -65,32 +65,20 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task SecondRequestOfASession_WaitsUntilTheFirstCommits()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = 0;
-        await using var host = await SessionTestHost.StartAsync(app =>
-        {
-            app.MapGet("/count", Count);
-            app.MapGet("/hold", async (ServerSession session) =>
-            {
-                Interlocked.Increment(ref entered);
-                inside.TrySetResult();
-                await release.Task;
-                return Count(session);
-            });
-        });
+        var hold = new HoldGate();
+        await using var host = await SessionTestHost.StartAsync(hold.Map);
         var cookie = await FirstVisitAsync(host);
 
         var holder = host.SendAsync("/hold", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
         var waiter = host.SendAsync("/hold", cookie);
 
         // The waiter is queued behind the holder's lock, not inside the action.
         await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
-        Assert.Equal(1, Volatile.Read(ref entered));
+        Assert.Equal(1, hold.Entered);
         Assert.False(waiter.IsCompleted);
 
-        release.SetResult();
+        hold.Release();
         using var first = await holder;
         using var second = await waiter;
         Assert.Equal(("2", "3"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
@@ -99,29 +87,19 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task BusySession_DoesNotDelayANewVisitorOrAnotherSession()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var host = await SessionTestHost.StartAsync(app =>
-        {
-            app.MapGet("/count", Count);
-            app.MapGet("/hold", async (ServerSession session) =>
-            {
-                inside.TrySetResult();
-                await release.Task;
-                return Count(session);
-            });
-        });
+        var hold = new HoldGate();
+        await using var host = await SessionTestHost.StartAsync(hold.Map);
         var busy = await FirstVisitAsync(host);
         var other = await FirstVisitAsync(host);
         var holder = host.SendAsync("/hold", busy);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         // While the busy session is held: a new visitor and another session are served at once.
         Assert.Equal("1", await host.GetStringAsync("/count"));
         Assert.Equal("2", await host.GetStringAsync("/count", other));
         Assert.False(holder.IsCompleted);
 
-        release.SetResult();
+        hold.Release();
         using var held = await holder;
         Assert.Equal("2", await held.Content.ReadAsStringAsync());
     }
@@ -209,23 +187,11 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task WaitingLongerThanLockTimeout_Answers503WithRetryAfter_AndWritesNothing()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var host = await SessionTestHost.StartAsync(
-            app =>
-            {
-                app.MapGet("/count", Count);
-                app.MapGet("/hold", async (ServerSession session) =>
-                {
-                    inside.TrySetResult();
-                    await release.Task;
-                    return Count(session);
-                });
-            },
-            o => o.LockTimeout = TimeSpan.FromSeconds(10));
+        var hold = new HoldGate();
+        await using var host = await SessionTestHost.StartAsync(hold.Map, o => o.LockTimeout = TimeSpan.FromSeconds(10));
         var cookie = await FirstVisitAsync(host);
         var holder = host.SendAsync("/hold", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         var waiter = host.SendAsync("/count", cookie);
         await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
@@ -244,7 +210,7 @@ public sealed class ConcurrencyTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
         Assert.True(busy.Headers.Contains("Retry-After"));
 
-        release.SetResult();
+        hold.Release();
         (await holder).Dispose();
         Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // 1, the holder's 2, then 3: the 503 wrote nothing
     }

@@ -12,8 +12,8 @@ namespace ServerSessions.Redis;
 /// <para>
 /// Each session is the key <c><see cref="RedisSessionStoreOptions.KeyPrefix"/>&lt;id&gt;</c> holding the session's JSON
 /// with express-session's <c>cookie</c> object, and expires when the session does (<c>SET … PXAT</c>). Every method is
-/// one round trip on one key: a load is a script that reads the value and its expiry, a save is one <c>SET</c>, a
-/// touch is a script that moves the expiry of a key that is still live, a destroy is one <c>UNLINK</c>.
+/// one round trip on one key: a load reads the expiry and the value (<c>PEXPIRETIME</c>, <c>GET</c>), a save is one
+/// <c>SET</c>, a touch is a script that moves the expiry of a key that is still live, a destroy is one <c>UNLINK</c>.
 /// </para>
 /// <para>
 /// Requests of one session on different app instances take turns through a lease (<see cref="ISessionLeaseStore"/>):
@@ -37,13 +37,6 @@ namespace ServerSessions.Redis;
 /// </remarks>
 public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 {
-    // Returns nil for a missing key, else {value, absolute expiry in Unix ms (-1 when the key has none)}.
-    private const string LoadScript = """
-        local value = redis.call('GET', KEYS[1])
-        if not value then return false end
-        return {value, redis.call('PEXPIRETIME', KEYS[1])}
-        """;
-
     // ARGV[1] = now, ARGV[2] = the new expiry, in Unix ms by the store's clock. A key already expired by that clock stays
     // as it is (it is never returned again); a new expiry that has already passed deletes the key.
     private const string TouchScript = """
@@ -179,16 +172,11 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         var milliseconds = LeaseMilliseconds(duration);
 
         // A free lease, the common case, is three plain commands written together, one round trip: SET NX GET takes the
-        // lease (nil) or leaves a taken one alone (its owner), and the session is read either way. A script would cost
-        // Redis several times what these commands do. Among ServerSessions nodes only the lease's holder writes, so the
-        // read that follows a granted SET sees the last holder's save.
+        // lease (nil) or leaves a taken one alone (its owner), and the session is read either way. Among ServerSessions
+        // nodes only the lease's holder writes, so the read that follows a granted SET sees the last holder's save.
         var batch = database.CreateBatch();
         var taking = batch.StringSetAndGetAsync(lockKey, holder, TimeSpan.FromMilliseconds((long)milliseconds), keepTtl: false, When.NotExists);
-
-        // The expiry before the value: a key that expires or goes in between then reads as missing, never as a value
-        // without an expiry (the typed call reports "no key" and "no expiry" alike).
-        var expiring = batch.KeyExpireTimeAsync(key);
-        var reading = batch.StringGetAsync(key);
+        var (expiring, reading) = QueueRead(batch, key);
         batch.Execute();
         RedisValue value;
         try
@@ -206,8 +194,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         var expires = await expiring;
         if (owner.IsNull)
         {
-            var expiresMs = expires is { } at ? (long)(at - DateTime.UnixEpoch).TotalMilliseconds : -1;
-            return new SessionLease(true, value.IsNull ? null : ToRecord((byte[])value!, expiresMs), TimeSpan.Zero);
+            return new SessionLease(true, ToRecord(value, expires), TimeSpan.Zero);
         }
 
         // Taken, perhaps by this holder: the script decides atomically, and marks another's lease contended.
@@ -296,14 +283,21 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(id);
         var database = await DatabaseAsync(cancellationToken);
-        var result = await Bounded(database.ScriptEvaluateAsync(LoadScript, [Key(id)]), cancellationToken);
-        if (result.IsNull)
+        var batch = database.CreateBatch();
+        var (expiring, reading) = QueueRead(batch, Key(id));
+        batch.Execute();
+        RedisValue value;
+        try
         {
-            return null;
+            value = await Bounded(reading, cancellationToken); // replies come in order: the expiry is in too
+        }
+        catch
+        {
+            Observe(expiring);
+            throw;
         }
 
-        var parts = (RedisResult[])result!;
-        return ToRecord((byte[])parts[0]!, (long)parts[1]);
+        return ToRecord(value, await expiring);
     }
 
     /// <inheritdoc />
@@ -356,6 +350,15 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static RedisValue LeaseMilliseconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalMilliseconds));
+
+    // A session is read with two plain commands written together, one round trip: a script doing the same costs Redis
+    // several times as much. The expiry before the value: a key that expires or goes in between then reads as missing,
+    // never as a value without an expiry (the typed call reports "no key" and "no expiry" alike).
+    private static (Task<DateTime?> Expiring, Task<RedisValue> Reading) QueueRead(IBatch batch, RedisKey key) =>
+        (batch.KeyExpireTimeAsync(key), batch.StringGetAsync(key));
+
+    private SessionRecord? ToRecord(RedisValue value, DateTime? expires) =>
+        value.IsNull ? null : ToRecord((byte[])value!, expires is { } at ? (long)(at - DateTime.UnixEpoch).TotalMilliseconds : -1);
 
     private SessionRecord? ToRecord(byte[]? value, long expiresMs)
     {

@@ -44,7 +44,8 @@ public interface ISessionLeaseStore : ISessionStore
 
     /// <summary>
     /// In one atomic operation: if <paramref name="holder"/> still holds the lease, creates or replaces the session (as
-    /// <see cref="ISessionStore.SetAsync"/> would) and, when <paramref name="release"/>, releases the lease.
+    /// <see cref="ISessionStore.SetAsync"/> would; a record that has already expired deletes it) and, when
+    /// <paramref name="release"/>, releases the lease.
     /// </summary>
     /// <param name="id">The session ID.</param>
     /// <param name="record">The payload and expiry to keep.</param>

@@ -1,8 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
 namespace ServerSessions;
@@ -19,7 +22,7 @@ namespace ServerSessions;
 /// loading would block a thread on store I/O. Changes are committed before the response starts. Not thread-safe, like
 /// the request it belongs to.
 /// </remarks>
-public sealed class ServerSession : ISession, ISessionFeature
+public sealed class ServerSession : ISession, ISessionFeature, IEndpointParameterMetadataProvider
 {
     private const int MaxCookieValueChars = 4096;
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -146,7 +149,16 @@ public sealed class ServerSession : ISession, ISessionFeature
     public static async ValueTask<ServerSession?> BindAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return await context.LoadSessionAsync();
+        return await context.LoadSessionAsync(context.RequestAborted);
+    }
+
+    // A minimal API endpoint that takes the session commits it before its result executes, as WithSession() does, so a
+    // failed or refused save (the store is down, the lease lapsed) becomes a 503 rather than a broken response. MVC
+    // applies it to actions too, after the result: their result filter has committed by then, so it does nothing there.
+    static void IEndpointParameterMetadataProvider.PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
+    {
+        var filter = new SessionCommitFilter();
+        builder.FilterFactories.Add((_, next) => invocation => filter.InvokeAsync(invocation, next));
     }
 
     /// <summary>Loads the session from the store, once per request; later calls return at once.</summary>
@@ -424,7 +436,9 @@ public sealed class ServerSession : ISession, ISessionFeature
         var shouldSave = _destroyed || (!options.SaveUninitialized && !_hasSavedState && _cookieId != _id)
             ? _modified
             : !_saved;
-        if (shouldSave)
+        // A read-only request holds no lock: saving its copy back (Resave) could overwrite a change made meanwhile, so it only
+        // moves the expiry.
+        if (shouldSave && !(IsReadOnly && _storedId == _id))
         {
             await WriteAsync(now, cancellationToken, releaseLease: true);
         }
@@ -514,14 +528,26 @@ public sealed class ServerSession : ISession, ISessionFeature
         {
             // Requests of this session on this node queue fairly here first; only the head of the queue contends for the
             // store's lease with other nodes.
-            await _runtime.Locks.AcquireAsync(_cookieId, options.LockTimeout, _runtime.Time, cancellationToken);
-            _lockedId = _cookieId;
+            // A load retried after a failure (the store's, or a corrupt record's) already holds the lock and maybe the lease:
+            // it must not wait for itself.
+            if (_lockedId != _cookieId)
+            {
+                await _runtime.Locks.AcquireAsync(_cookieId, options.LockTimeout, _runtime.Time, cancellationToken);
+                _lockedId = _cookieId;
+            }
+
             leaseStore = _runtime.Store as ISessionLeaseStore;
         }
 
         SessionRecord? found = null;
         if (leaseStore is not null)
         {
+            if (_lease is { } failedLoads)
+            {
+                _lease = null;
+                await failedLoads.ReleaseAsync(cancellationToken);
+            }
+
             (_lease, found) = await HeldLease.AcquireAsync(_runtime, leaseStore, _cookieId!, waitDeadline, cancellationToken);
         }
         else if (_cookieId is not null)
@@ -682,8 +708,8 @@ public sealed class ServerSession : ISession, ISessionFeature
         return true;
     }
 
-    // Touches and deletes go to the store unleased: a touch only moves the expiry of whatever is stored, and a delete (destroy,
-    // regenerate) drops the session on purpose, so neither can bring back data a newer write replaced.
+    // A touch goes to the store unleased: it only moves the expiry of whatever is stored, so it cannot bring back data a
+    // newer write replaced.
     private async Task TouchStoreAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         try
@@ -722,13 +748,22 @@ public sealed class ServerSession : ISession, ISessionFeature
             return;
         }
 
-        try
+        // Under a lease the delete checks it too, like a save: a holder whose lease lapsed must not delete (destroy, regenerate)
+        // what a newer holder wrote.
+        if (_lease is { } lease && lease.Id == _storedId)
         {
-            await _runtime.Bounded(_runtime.Store.DestroyAsync(_storedId, cancellationToken));
+            await lease.SaveAsync(new SessionRecord(ReadOnlyMemory<byte>.Empty, DateTimeOffset.MinValue), release: false, cancellationToken);
         }
-        catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
+        else
         {
-            throw new SessionStoreException("The session store failed to delete the session.", ex);
+            try
+            {
+                await _runtime.Bounded(_runtime.Store.DestroyAsync(_storedId, cancellationToken));
+            }
+            catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
+            {
+                throw new SessionStoreException("The session store failed to delete the session.", ex);
+            }
         }
 
         _storedId = null;

@@ -85,7 +85,7 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
-    public async Task BusySession_DoesNotDelayANewVisitorOrAnotherSession()
+    public async Task BurstOnOneSession_DoesNotDelayANewVisitorOrAnotherSession()
     {
         var hold = new HoldGate();
         await using var host = await SessionTestHost.StartAsync(hold.Map);
@@ -93,15 +93,69 @@ public sealed class ConcurrencyTests
         var other = await FirstVisitAsync(host);
         var holder = host.SendAsync("/hold", busy);
         await hold.Inside;
+        var burst = Enumerable.Range(0, 20).Select(_ => host.SendAsync("/count", busy)).ToArray();
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 20);
 
-        // While the busy session is held: a new visitor and another session are served at once.
+        // While the busy session is held and 20 more of its requests queue: a new visitor and another session are served at once.
         Assert.Equal("1", await host.GetStringAsync("/count"));
         Assert.Equal("2", await host.GetStringAsync("/count", other));
         Assert.False(holder.IsCompleted);
+        Assert.DoesNotContain(burst, request => request.IsCompleted);
 
         hold.Release();
         using var held = await holder;
         Assert.Equal("2", await held.Content.ReadAsStringAsync());
+        foreach (var response in await Task.WhenAll(burst))
+        {
+            response.Dispose();
+        }
+
+        Assert.Equal("23", await host.GetStringAsync("/count", busy));
+    }
+
+    [Fact]
+    public async Task AbortedWaiter_LeavesTheQueue_AndWritesNothing()
+    {
+        var hold = new HoldGate();
+        await using var host = await SessionTestHost.StartAsync(hold.Map);
+        var cookie = await FirstVisitAsync(host);
+        var holder = host.SendAsync("/hold", cookie);
+        await hold.Inside;
+
+        using var abort = new CancellationTokenSource();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/count");
+        request.Headers.Add("Cookie", cookie);
+        var waiter = host.Client.SendAsync(request, abort.Token);
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
+        await abort.CancelAsync();
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 0);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        hold.Release();
+        using var held = await holder;
+        Assert.Equal("2", await held.Content.ReadAsStringAsync());
+        Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // the aborted request counted nothing
+    }
+
+    [Fact]
+    public async Task LoadRetriedAfterAStoreFailure_DoesNotWaitForItself()
+    {
+        SessionTestHost? self = null;
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/retry", async (HttpContext context) =>
+            {
+                self!.Store.Failures["get"] = new InvalidOperationException("the store is down");
+                await Assert.ThrowsAsync<SessionStoreException>(() => context.LoadSessionAsync().AsTask());
+                self.Store.Failures.Clear();
+                return Count(await context.LoadSessionAsync()); // the first attempt's lock is this request's own
+            });
+        });
+        self = host;
+        var cookie = await FirstVisitAsync(host);
+        Assert.Equal("2", await host.GetStringAsync("/retry", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("3", await host.GetStringAsync("/count", cookie));
     }
 
     [Fact]
@@ -140,6 +194,35 @@ public sealed class ConcurrencyTests
         Assert.False(writer.IsCompleted);
         releaseWriter.SetResult();
         (await writer).Dispose();
+    }
+
+    [Fact]
+    public async Task ReadOnlyEndpoint_WithResave_NeverWritesItsCopyBack()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await SessionTestHost.StartAsync(
+            app =>
+            {
+                app.MapGet("/count", Count);
+                app.MapGet("/read", async (ServerSession session) =>
+                {
+                    var visits = session.Get<int>("visits");
+                    inside.TrySetResult();
+                    await release.Task;
+                    return visits;
+                }).WithMetadata(new ReadOnlySessionAttribute());
+            },
+            o => o.Resave = true);
+        var cookie = await FirstVisitAsync(host);
+        var reader = host.SendAsync("/read", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("2", await host.GetStringAsync("/count", cookie)); // a write while the reader holds its copy (visits 1)
+        release.SetResult();
+        using var read = await reader;
+        Assert.Equal("1", await read.Content.ReadAsStringAsync());
+        Assert.Equal("3", await host.GetStringAsync("/count", cookie));
     }
 
     [Fact]

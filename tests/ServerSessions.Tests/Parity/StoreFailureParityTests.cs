@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using ServerSessions.Tests.Infrastructure;
 
 namespace ServerSessions.Tests.Parity;
@@ -81,13 +82,32 @@ public sealed class StoreFailureParityTests
     }
 
     [Fact]
-    public async Task SaveFailure_AsTheBodyStarts_FailsTheResponse()
+    public async Task SaveFailure_InAMinimalApiTakingTheSession_Answers503()
     {
-        // Without WithSession() the commit runs as the body starts: too late for a 503, but the client must not see a 200.
+        // A ServerSession parameter commits before the result executes, as WithSession() does.
         await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/", (ServerSession session) =>
         {
             session.Set("hit", true);
             return "session saved";
+        }));
+        host.Store.Failures["set"] = new InvalidOperationException("boom!");
+
+        using var response = await host.SendAsync("/");
+
+        AssertUnavailable(response);
+        Assert.DoesNotContain("session saved", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SaveFailure_AsTheBodyStarts_FailsTheResponse()
+    {
+        // An endpoint that loads the session itself and writes its own body, with neither a ServerSession parameter nor
+        // WithSession(): the commit runs as the body starts, too late for a 503, but the client must not see a 200.
+        await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/", async (HttpContext context) =>
+        {
+            var session = await context.LoadSessionAsync();
+            session.Set("hit", true);
+            await context.Response.WriteAsync("session saved");
         }));
         host.Store.Failures["set"] = new InvalidOperationException("boom!");
 

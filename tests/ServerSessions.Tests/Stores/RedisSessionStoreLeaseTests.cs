@@ -204,8 +204,10 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.Equal("3", await a.GetStringAsync("/count", cookie));
     }
 
-    [Fact]
-    public async Task HolderWhoseLeaseLapsed_SaveIsRefusedWith503_AndTheStoredSessionIsUnchanged()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // saved by the end-of-request commit, before the result is written
+    public async Task HolderWhoseLeaseLapsed_SaveIsRefusedWith503_AndTheStoredSessionIsUnchanged(bool explicitSave)
     {
         var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -217,7 +219,11 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
                 inside.TrySetResult();
                 await release.Task;
                 var visits = Count(session);
-                await session.SaveAsync();
+                if (explicitSave)
+                {
+                    await session.SaveAsync();
+                }
+
                 return visits;
             });
         });
@@ -240,6 +246,70 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 
         await Store(a).ReleaseLeaseAsync(id, "newer", None);
         Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Theory]
+    [InlineData("destroy")]
+    [InlineData("regenerate")]
+    public async Task HolderWhoseLeaseLapsed_CannotDeleteTheNewerWrite(string action)
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = await StartNodeAsync(map: app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/hold", async (ServerSession session) =>
+            {
+                inside.TrySetResult();
+                await release.Task;
+                await (action == "destroy" ? session.DestroyAsync() : session.RegenerateAsync());
+                return "done";
+            });
+        });
+        var b = await StartNodeAsync();
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+
+        var holder = a.SendAsync("/hold", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The lease lapses (as after a long pause) and a request on another node counts a visit under a lease of its own.
+        Assert.True(await Redis.KeyDeleteAsync(LockKey(id)));
+        Assert.Equal("2", await b.GetStringAsync("/count", cookie));
+
+        release.SetResult();
+        using var refused = await holder;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal("3", await b.GetStringAsync("/count", cookie)); // the newer write is still there
+    }
+
+    [Fact]
+    public async Task ReadOnlyEndpoint_TakesNoLease_AndAnotherNodeWritesMeanwhile()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = await StartNodeAsync(map: app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/read", async (ServerSession session) =>
+            {
+                inside.TrySetResult();
+                await release.Task;
+                return session.Get<int>("visits");
+            }).WithMetadata(new ReadOnlySessionAttribute());
+        });
+        var b = await StartNodeAsync();
+        var cookie = await FirstVisitAsync(a);
+        var reader = a.SendAsync("/read", cookie);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
+        Assert.Equal("2", await b.GetStringAsync("/count", cookie));
+        release.SetResult();
+        using var read = await reader;
+        Assert.Equal("1", await read.Content.ReadAsStringAsync());
+        Assert.Equal(0, a.Store.Count("lease"));
     }
 
     [Fact]

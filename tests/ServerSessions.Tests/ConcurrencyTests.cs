@@ -342,6 +342,22 @@ public sealed class ConcurrencyTests
         Assert.Equal("2", await host.GetStringAsync("/count", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public async Task FailedSave_ReleasesTheSession_AndWritesNothing()
+    {
+        await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/count", Count));
+        var cookie = await FirstVisitAsync(host);
+        host.Store.Failures["set"] = new InvalidOperationException("the store is down");
+        using (var failed = await host.SendAsync("/count", cookie))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        }
+
+        host.Store.Failures.Clear();
+        Assert.Equal(0, Locks(host).HeldCount);
+        Assert.Equal("2", await host.GetStringAsync("/count", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     private static SessionLocks Locks(SessionTestHost host) =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SessionRuntime>(host.Services).Locks;
 }

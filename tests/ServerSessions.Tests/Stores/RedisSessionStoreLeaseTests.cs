@@ -285,6 +285,39 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task CompleteAsync_ReleasesTheLease_SoAnotherNodeGoesOnDuringTheSlowWork()
+    {
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        InvalidOperationException? lateWrite = null;
+        var a = await StartNodeAsync(map: app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/slow", async (ServerSession session) =>
+            {
+                var visits = Count(session);
+                await session.CompleteAsync();
+                completed.TrySetResult();
+                await release.Task; // slow work that doesn't need the session
+                lateWrite = Assert.Throws<InvalidOperationException>(() => session.Set("late", true));
+                return visits;
+            });
+        });
+        var b = await StartNodeAsync();
+        var cookie = await FirstVisitAsync(a);
+        var slow = a.SendAsync("/slow", cookie);
+        await completed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
+        Assert.Equal("3", await b.GetStringAsync("/count", cookie));
+        release.SetResult();
+        using var slowResponse = await slow;
+        Assert.Equal("2", await slowResponse.Content.ReadAsStringAsync());
+        Assert.NotNull(lateWrite);
+        Assert.Equal("4", await a.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
     public async Task ReadOnlyEndpoint_TakesNoLease_AndAnotherNodeWritesMeanwhile()
     {
         var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -41,4 +41,37 @@ public sealed class TwoInstancesTests
             $"Counts {string.Join(", ", counts.Order())}.\nFirst:\n{first.Output}\nSecond:\n{second.Output}");
         Assert.Equal(102, await visitor.VisitAsync(second));
     }
+
+    [Fact]
+    public async Task InstanceKilledHoldingALease_FreesTheSessionWhenTheLeaseLapses()
+    {
+        const string Secret = "a secret both instances share";
+        await using var redis = await RedisServer.StartAsync();
+        var shortLease = new Dictionary<string, string> { ["Session__LockTimeout"] = "00:00:02" };
+        await using var survivor = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, shortLease);
+
+        // The doomed instance's Redis user may not run scripts: it takes the lease with plain commands, then neither its
+        // save nor its release (scripts) gets through, and it is killed holding the lease, as a crash mid-request leaves it.
+        await redis.CommandAsync("ACL", "SETUSER", "doomed", "on", ">doomed-password", "~*", "&*", "+@all", "-@scripting");
+        await using var doomed = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, new Dictionary<string, string>(shortLease)
+        {
+            ["Session__Redis__Configuration"] = redis.ConfigurationString + ",user=doomed,password=doomed-password",
+        });
+        using var visitor = new Visitor(survivor);
+        Assert.Equal(1, await visitor.VisitAsync());
+
+        using (var failed = await visitor.SendAsync(HttpMethod.Get, "/", doomed))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        }
+
+        var lockKey = "{sess:" + ExpressCookie.Parse(visitor.Cookie!).Id + "}:lock";
+        Assert.Equal(":1", await redis.CommandAsync("EXISTS", lockKey));
+        await doomed.KillAsync();
+
+        // Nobody releases that lease: the survivor waits for it to lapse (at most LockTimeout), then counts on from what
+        // was saved last.
+        Assert.Equal(2, await visitor.VisitAsync());
+        Assert.Equal(":0", await redis.CommandAsync("EXISTS", lockKey));
+    }
 }

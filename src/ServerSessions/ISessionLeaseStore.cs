@@ -9,9 +9,9 @@ namespace ServerSessions;
 /// <remarks>
 /// <para>
 /// A lease is held by one <c>holder</c> (a random token per request) and lapses by itself after the duration it was
-/// taken or last renewed for, so a process that dies cannot hold a session for long. Every method is one atomic
-/// operation in the store; a holder whose lease lapsed, or was taken by someone else since, holds nothing: its renewals,
-/// saves and releases fail without effect.
+/// taken or last renewed for, so a process that dies cannot hold a session for long. Every method is one operation in
+/// the store, and each write is atomic with its check of the lease: a holder whose lease lapsed, or was taken by someone
+/// else since, holds nothing: its renewals, saves and releases fail without effect.
 /// </para>
 /// <para>
 /// The lease only excludes other users of this interface: a process that writes the store through
@@ -21,8 +21,10 @@ namespace ServerSessions;
 public interface ISessionLeaseStore : ISessionStore
 {
     /// <summary>
-    /// In one atomic operation: if nobody holds the session's lease, or <paramref name="holder"/> does, takes it for
-    /// <paramref name="duration"/> and reads the session (as <see cref="ISessionStore.GetAsync"/> would); otherwise reads nothing.
+    /// In one operation: if nobody holds the session's lease, or <paramref name="holder"/> does, takes it for
+    /// <paramref name="duration"/> and reads the session (as <see cref="ISessionStore.GetAsync"/> would); otherwise reads
+    /// nothing. The read must see every write made under an earlier lease; it need not be atomic with taking the lease,
+    /// since only the lease's holder writes.
     /// </summary>
     /// <param name="id">The session ID.</param>
     /// <param name="holder">Who takes the lease.</param>

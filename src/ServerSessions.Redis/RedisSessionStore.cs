@@ -352,8 +352,9 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     private static RedisValue LeaseMilliseconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalMilliseconds));
 
     // A session is read with two plain commands written together, one round trip: a script doing the same costs Redis
-    // several times as much. The expiry before the value: a key that expires or goes in between then reads as missing,
-    // never as a value without an expiry (the typed call reports "no key" and "no expiry" alike).
+    // several times as much. The expiry before the value: a key that expires or goes in between then reads as missing;
+    // one created in between reads as never expiring (the typed call reports "no key" and "no expiry" alike), which only
+    // the expiry check here sees.
     private static (Task<DateTime?> Expiring, Task<RedisValue> Reading) QueueRead(IBatch batch, RedisKey key) =>
         (batch.KeyExpireTimeAsync(key), batch.StringGetAsync(key));
 

@@ -112,7 +112,7 @@ internal sealed class HeldLease
         }
         catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
         {
-            throw new SessionStoreException("The session store failed to save the session.", ex);
+            throw new SessionStoreException("The session store failed to write the session.", ex);
         }
 
         if (!written)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.Net.Http.Headers;
 
 namespace ServerSessions;
@@ -153,12 +154,16 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     }
 
     // A minimal API endpoint that takes the session commits it before its result executes, as WithSession() does, so a
-    // failed or refused save (the store is down, the lease lapsed) becomes a 503 rather than a broken response. MVC
-    // applies it to actions too, after the result: their result filter has committed by then, so it does nothing there.
+    // failed or refused save (the store is down, the lease lapsed) becomes a 503 rather than a broken response. MVC adds
+    // endpoint filters of controller actions too, but runs them around the action method alone, before the app's action
+    // and exception filters: there the result filter commits.
     static void IEndpointParameterMetadataProvider.PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
     {
         var filter = new SessionCommitFilter();
-        builder.FilterFactories.Add((_, next) => invocation => filter.InvokeAsync(invocation, next));
+        builder.FilterFactories.Add((_, next) => invocation =>
+            invocation.HttpContext.GetEndpoint()?.Metadata.GetMetadata<ActionDescriptor>() is null
+                ? filter.InvokeAsync(invocation, next)
+                : next(invocation));
     }
 
     /// <summary>Loads the session from the store, once per request; later calls return at once.</summary>
@@ -265,6 +270,11 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     /// <param name="clearData">Whether to start the new session empty.</param>
     /// <param name="cancellationToken">Cancels the store's delete.</param>
     /// <returns>A task that completes when the old record is gone.</returns>
+    /// <exception cref="SessionStoreException">The store failed.</exception>
+    /// <exception cref="SessionBusyException">
+    /// This request's lease on the session lapsed (a shared store) and another request may have changed it since; nothing
+    /// was deleted.
+    /// </exception>
     public async Task RegenerateAsync(bool clearData = false, CancellationToken cancellationToken = default)
     {
         EnsureWritable();
@@ -288,6 +298,11 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     /// </summary>
     /// <param name="cancellationToken">Cancels the store's delete.</param>
     /// <returns>A task that completes when the record is gone.</returns>
+    /// <exception cref="SessionStoreException">The store failed.</exception>
+    /// <exception cref="SessionBusyException">
+    /// This request's lease on the session lapsed (a shared store) and another request may have changed it since; nothing
+    /// was deleted.
+    /// </exception>
     public async Task DestroyAsync(CancellationToken cancellationToken = default)
     {
         EnsureWritable();
@@ -434,7 +449,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
 
         var now = Now();
         var shouldSave = _destroyed || (!options.SaveUninitialized && !_hasSavedState && _cookieId != _id)
-            ? _modified
+            ? _modified && !_saved
             : !_saved;
         // A read-only request holds no lock: saving its copy back (Resave) could overwrite a change made meanwhile, so it only
         // moves the expiry.

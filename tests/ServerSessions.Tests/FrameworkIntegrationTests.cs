@@ -48,6 +48,30 @@ public sealed class FrameworkIntegrationTests
     }
 
     [Fact]
+    public async Task MvcAction_CommitsAfterTheAppsActionFilters_NotRightAfterTheActionMethod()
+    {
+        await using var host = await StartMvcAsync();
+        using var response = await host.SendAsync("/mvc/observed");
+        Assert.Equal("0", response.Headers.GetValues(ObserveStoreWritesAttribute.Header).Single()); // none yet when the action filter ran
+        Assert.Equal(1, host.Store.Count("set"));
+    }
+
+    [Fact]
+    public async Task MinimalApi_DestroyThenWrite_SavesTheNewSessionOnce()
+    {
+        await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/renew", async (ServerSession session) =>
+        {
+            await session.DestroyAsync();
+            session.Set("visits", 1);
+            return "renewed";
+        }));
+        using var first = await host.SendAsync("/renew");
+        host.Store.Calls.Clear();
+        using var second = await host.SendAsync("/renew", SetCookies.Pair(first));
+        Assert.Equal(["get", "destroy", "set"], host.Store.Calls);
+    }
+
+    [Fact]
     public async Task MvcAction_CommitsBeforeTheResultExecutes()
     {
         await using var host = await StartMvcAsync();
@@ -142,6 +166,14 @@ public sealed class SessionTestController : Controller
         return Content(visits.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [HttpGet("observed")]
+    [ObserveStoreWrites]
+    public IActionResult Observed([FromSession] ServerSession session)
+    {
+        session.Set("visits", 1);
+        return Content("ok");
+    }
+
     [HttpGet("stored-before-result")]
     public IActionResult StoredBeforeResult([FromSession] ServerSession session)
     {
@@ -169,5 +201,17 @@ public sealed class SessionTestController : Controller
             var record = await store.GetAsync(id, default);
             await context.HttpContext.Response.WriteAsync(record is null ? "missing" : "stored");
         }
+    }
+}
+
+/// <summary>An app's action filter: reports, in a header, how many session writes the store had seen when it ran after the action.</summary>
+public sealed class ObserveStoreWritesAttribute : Microsoft.AspNetCore.Mvc.Filters.ActionFilterAttribute
+{
+    public const string Header = "X-Store-Writes-After-Action";
+
+    public override void OnActionExecuted(Microsoft.AspNetCore.Mvc.Filters.ActionExecutedContext context)
+    {
+        var store = (RecordingStore)context.HttpContext.RequestServices.GetRequiredService<SessionRuntime>().Store;
+        context.HttpContext.Response.Headers[Header] = store.Count("set").ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -318,6 +318,45 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task SetLeased_WithAnExpiredRecord_DeletesTheSession_OnlyForTheLeasesHolder()
+    {
+        var a = await StartNodeAsync();
+        var id = SetCookies.IdOf(await FirstVisitAsync(a));
+        var store = Store(a);
+        var expired = new SessionRecord(ReadOnlyMemory<byte>.Empty, DateTimeOffset.MinValue);
+        Assert.True((await store.GetAndLeaseAsync(id, "holder", TimeSpan.FromSeconds(30), None)).Acquired);
+
+        Assert.False(await store.SetLeasedAsync(id, expired, "lapsed holder", release: false, None));
+        Assert.True(await Redis.KeyExistsAsync(Prefix + id));
+
+        Assert.True(await store.SetLeasedAsync(id, expired, "holder", release: true, None));
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+    }
+
+    [Fact]
+    public async Task LoadRetriedAfterACorruptRecord_DoesNotWaitForItsOwnLease_AndReleasesIt()
+    {
+        var a = await StartNodeAsync(map: app =>
+        {
+            app.MapGet("/count", Count);
+            app.MapGet("/retry", async (HttpContext context) =>
+            {
+                await Assert.ThrowsAsync<SessionDataException>(() => context.LoadSessionAsync().AsTask());
+                await Assert.ThrowsAsync<SessionDataException>(() => context.LoadSessionAsync().AsTask());
+                return "corrupt twice";
+            });
+        });
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+        Assert.True(await Redis.StringSetAsync(Prefix + id, "{not json", TimeSpan.FromMinutes(1)));
+
+        Assert.Equal("corrupt twice", await a.GetStringAsync("/retry", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
+        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id))); // released in the background as the request failed
+        Assert.Equal(2, a.Store.Count("lease"));
+    }
+
+    [Fact]
     public async Task ReadOnlyEndpoint_TakesNoLease_AndAnotherNodeWritesMeanwhile()
     {
         var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -47,7 +47,7 @@ public sealed class TwoInstancesTests
     {
         const string Secret = "a secret both instances share";
         await using var redis = await RedisServer.StartAsync();
-        var shortLease = new Dictionary<string, string> { ["Session__LockTimeout"] = "00:00:02" };
+        var shortLease = new Dictionary<string, string> { ["Session__LockTimeout"] = "00:00:05" };
         await using var survivor = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, shortLease);
 
         // The doomed instance's Redis user may not run scripts: it takes the lease with plain commands, then neither its

@@ -161,19 +161,12 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task ReadOnlyEndpoints_RunInParallel_EvenBesideAWriter()
     {
-        var writerInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var releaseWriter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new HoldGate();
         var readers = new CountdownEvent(2);
         var bothReadersInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var host = await SessionTestHost.StartAsync(app =>
         {
-            app.MapGet("/count", Count);
-            app.MapGet("/hold", async (ServerSession session) =>
-            {
-                writerInside.TrySetResult();
-                await releaseWriter.Task;
-                return Count(session);
-            });
+            hold.Map(app);
             app.MapGet("/read", async (ServerSession session) =>
             {
                 if (readers.Signal())
@@ -187,20 +180,19 @@ public sealed class ConcurrencyTests
         });
         var cookie = await FirstVisitAsync(host);
         var writer = host.SendAsync("/hold", cookie);
-        await writerInside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         var reads = await Task.WhenAll(host.GetStringAsync("/read", cookie), host.GetStringAsync("/read", cookie)).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(["1", "1"], reads);
         Assert.False(writer.IsCompleted);
-        releaseWriter.SetResult();
+        hold.Release();
         (await writer).Dispose();
     }
 
     [Fact]
     public async Task ReadOnlyEndpoint_WithResave_NeverWritesItsCopyBack()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new HoldGate();
         await using var host = await SessionTestHost.StartAsync(
             app =>
             {
@@ -208,18 +200,17 @@ public sealed class ConcurrencyTests
                 app.MapGet("/read", async (ServerSession session) =>
                 {
                     var visits = session.Get<int>("visits");
-                    inside.TrySetResult();
-                    await release.Task;
+                    await hold.EnterAsync();
                     return visits;
                 }).WithMetadata(new ReadOnlySessionAttribute());
             },
             o => o.Resave = true);
         var cookie = await FirstVisitAsync(host);
         var reader = host.SendAsync("/read", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         Assert.Equal("2", await host.GetStringAsync("/count", cookie)); // a write while the reader holds its copy (visits 1)
-        release.SetResult();
+        hold.Release();
         using var read = await reader;
         Assert.Equal("1", await read.Content.ReadAsStringAsync());
         Assert.Equal("3", await host.GetStringAsync("/count", cookie));
@@ -301,8 +292,7 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task CompleteAsync_LetsTheNextRequestGoOn_AndLaterWritesThrow()
     {
-        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new HoldGate();
         InvalidOperationException? lateWrite = null;
         await using var host = await SessionTestHost.StartAsync(app =>
         {
@@ -311,18 +301,17 @@ public sealed class ConcurrencyTests
             {
                 var visits = Count(session);
                 await session.CompleteAsync();
-                completed.TrySetResult();
-                await release.Task; // slow work that doesn't need the session
+                await hold.EnterAsync(); // slow work that doesn't need the session
                 lateWrite = Assert.Throws<InvalidOperationException>(() => session.Set("late", true));
                 return visits;
             });
         });
         var cookie = await FirstVisitAsync(host);
         var slow = host.SendAsync("/slow", cookie);
-        await completed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // not blocked by the slow request
-        release.SetResult();
+        hold.Release();
         using var slowResponse = await slow;
         Assert.Equal("2", await slowResponse.Content.ReadAsStringAsync());
         Assert.NotNull(lateWrite);

@@ -21,14 +21,20 @@ internal sealed class HoldGate
 
     public void Release() => _release.SetResult();
 
+    /// <summary>Called inside an endpoint: tells the test a request is inside, then waits until the test releases it.</summary>
+    public Task EnterAsync()
+    {
+        Interlocked.Increment(ref _entered);
+        _inside.TrySetResult();
+        return _release.Task;
+    }
+
     public void Map(WebApplication app)
     {
         app.MapGet("/count", Count);
         app.MapGet("/hold", async (ServerSession session) =>
         {
-            Interlocked.Increment(ref _entered);
-            _inside.TrySetResult();
-            await _release.Task;
+            await EnterAsync();
             return Count(session);
         });
     }

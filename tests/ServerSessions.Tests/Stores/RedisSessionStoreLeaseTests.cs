@@ -209,15 +209,13 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [InlineData(false)] // saved by the end-of-request commit, before the result is written
     public async Task HolderWhoseLeaseLapsed_SaveIsRefusedWith503_AndTheStoredSessionIsUnchanged(bool explicitSave)
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new HoldGate();
         var a = await StartNodeAsync(map: app =>
         {
             app.MapGet("/count", Count);
             app.MapGet("/hold", async (ServerSession session) =>
             {
-                inside.TrySetResult();
-                await release.Task;
+                await hold.EnterAsync();
                 var visits = Count(session);
                 if (explicitSave)
                 {
@@ -231,14 +229,14 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var id = SetCookies.IdOf(cookie);
 
         var holder = a.SendAsync("/hold", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         // The lease lapses (as after a long pause) and another request takes it.
         Assert.True(await Redis.KeyDeleteAsync(LockKey(id)));
         var other = await Store(a).GetAndLeaseAsync(id, "newer", TimeSpan.FromSeconds(30), None);
         Assert.True(other.Acquired);
 
-        release.SetResult();
+        hold.Release();
         using var refused = await holder;
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
@@ -253,15 +251,13 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [InlineData("regenerate")]
     public async Task HolderWhoseLeaseLapsed_CannotDeleteTheNewerWrite(string action)
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new HoldGate();
         var a = await StartNodeAsync(map: app =>
         {
             app.MapGet("/count", Count);
             app.MapGet("/hold", async (ServerSession session) =>
             {
-                inside.TrySetResult();
-                await release.Task;
+                await hold.EnterAsync();
                 await (action == "destroy" ? session.DestroyAsync() : session.RegenerateAsync());
                 return "done";
             });
@@ -271,13 +267,13 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var id = SetCookies.IdOf(cookie);
 
         var holder = a.SendAsync("/hold", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         // The lease lapses (as after a long pause) and a request on another node counts a visit under a lease of its own.
         Assert.True(await Redis.KeyDeleteAsync(LockKey(id)));
         Assert.Equal("2", await b.GetStringAsync("/count", cookie));
 
-        release.SetResult();
+        hold.Release();
         using var refused = await holder;
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
@@ -287,8 +283,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task CompleteAsync_ReleasesTheLease_SoAnotherNodeGoesOnDuringTheSlowWork()
     {
-        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new HoldGate();
         InvalidOperationException? lateWrite = null;
         var a = await StartNodeAsync(map: app =>
         {
@@ -297,8 +292,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
             {
                 var visits = Count(session);
                 await session.CompleteAsync();
-                completed.TrySetResult();
-                await release.Task; // slow work that doesn't need the session
+                await hold.EnterAsync(); // slow work that doesn't need the session
                 lateWrite = Assert.Throws<InvalidOperationException>(() => session.Set("late", true));
                 return visits;
             });
@@ -306,11 +300,11 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var b = await StartNodeAsync();
         var cookie = await FirstVisitAsync(a);
         var slow = a.SendAsync("/slow", cookie);
-        await completed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
         Assert.Equal("3", await b.GetStringAsync("/count", cookie));
-        release.SetResult();
+        hold.Release();
         using var slowResponse = await slow;
         Assert.Equal("2", await slowResponse.Content.ReadAsStringAsync());
         Assert.NotNull(lateWrite);
@@ -359,26 +353,24 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task ReadOnlyEndpoint_TakesNoLease_AndAnotherNodeWritesMeanwhile()
     {
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new HoldGate();
         var a = await StartNodeAsync(map: app =>
         {
             app.MapGet("/count", Count);
             app.MapGet("/read", async (ServerSession session) =>
             {
-                inside.TrySetResult();
-                await release.Task;
+                await hold.EnterAsync();
                 return session.Get<int>("visits");
             }).WithMetadata(new ReadOnlySessionAttribute());
         });
         var b = await StartNodeAsync();
         var cookie = await FirstVisitAsync(a);
         var reader = a.SendAsync("/read", cookie);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hold.Inside;
 
         Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
         Assert.Equal("2", await b.GetStringAsync("/count", cookie));
-        release.SetResult();
+        hold.Release();
         using var read = await reader;
         Assert.Equal("1", await read.Content.ReadAsStringAsync());
         Assert.Equal(0, a.Store.Count("lease"));

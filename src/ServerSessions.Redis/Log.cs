@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(2204, LogLevel.Information, "Redis session store closed its connection to {Endpoints}.")]
     public static partial void Closed(this ILogger logger, string endpoints);
+
+    [LoggerMessage(2205, LogLevel.Error, "{Reason} Requests that need a session answer 503 until then.")]
+    public static partial void UnsupportedServer(this ILogger logger, string reason);
 }

@@ -11,9 +11,9 @@ namespace ServerSessions.Redis;
 /// <remarks>
 /// <para>
 /// Each session is the key <c><see cref="RedisSessionStoreOptions.KeyPrefix"/>&lt;id&gt;</c> holding the session's JSON
-/// with express-session's <c>cookie</c> object, and expires when the session does (<c>SET … PXAT</c>). Every method is
-/// one round trip on one key: a load reads the expiry and the value (<c>PEXPIRETIME</c>, <c>GET</c>), a save is one
-/// <c>SET</c>, a touch is a script that moves the expiry of a key that is still live, a destroy is one <c>UNLINK</c>.
+/// with express-session's <c>cookie</c> object, and expires when the session does (<c>SET … PX</c>). Every method is
+/// one round trip on one key: a load reads the value and the time it has left (<c>GET</c>, <c>PTTL</c>), a save is one
+/// <c>SET</c>, a touch is one <c>PEXPIRE</c>, a destroy is one <c>UNLINK</c>.
 /// </para>
 /// <para>
 /// Requests of one session on different app instances take turns through a lease (<see cref="ISessionLeaseStore"/>):
@@ -25,32 +25,25 @@ namespace ServerSessions.Redis;
 /// the keys writes regardless.
 /// </para>
 /// <para>
-/// Expiry follows the store's <see cref="TimeProvider"/>: keys are written to expire at the session's instant, and a
-/// key whose expiry has passed by that clock is neither returned nor touched, whatever Redis's clock says.
+/// No instant crosses between the app and Redis: an expiry is sent as the time left until it by the store's
+/// <see cref="TimeProvider"/> (<c>PX</c>), and a load turns the time Redis says a key has left back into an instant on that
+/// clock. So a node whose clock is off, or a <see cref="TimeProvider"/> other than the wall clock, does not shorten or
+/// lengthen the sessions it writes: Redis expires each key after the duration it was given, by its own clock.
 /// </para>
 /// <para>
 /// Faults are exceptions from the methods: while Redis is unreachable commands fail at once instead of queueing, and
 /// a command that gets no answer fails after <see cref="RedisSessionStoreOptions.OperationTimeout"/>. The connection
-/// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>PEXPIRETIME</c> and
-/// <c>SET … NX GET</c>.
+/// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>SET … NX GET</c>; each server is
+/// checked as the store connects to it, and an older one fails every operation with a message that says so.
 /// </para>
 /// </remarks>
 public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 {
-    // ARGV[1] = now, ARGV[2] = the new expiry, in Unix ms by the store's clock. A key already expired by that clock stays
-    // as it is (it is never returned again); a new expiry that has already passed deletes the key.
-    private const string TouchScript = """
-        local expires = redis.call('PEXPIRETIME', KEYS[1])
-        if expires == -2 or (expires ~= -1 and expires <= tonumber(ARGV[1])) then return 0 end
-        if tonumber(ARGV[2]) <= tonumber(ARGV[1]) then return redis.call('DEL', KEYS[1]) end
-        return redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-        """;
-
     // The lock key holds the holder's token, with '+' appended once another request found it taken: only then does the
     // release publish a wake-up, so an uncontended request costs no pub/sub message. (Tokens are hex: never a '+'.)
 
     // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease (and
-    // marks it contended), else takes it and returns {1} for a missing session or {1, value, absolute expiry in Unix ms}.
+    // marks it contended), else takes it and returns {1} for a missing session or {1, value, ms it has left (-1: none)}.
     // Run when plain commands found the lease taken (see GetAndLeaseAsync); it may be free again by then. This holder's
     // own lease is taken again, mark and all.
     private const string LeaseScript = """
@@ -64,7 +57,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         end
         local value = redis.call('GET', KEYS[1])
         if not value then return {1} end
-        return {1, value, redis.call('PEXPIRETIME', KEYS[1])}
+        return {1, value, redis.call('PTTL', KEYS[1])}
         """;
 
     // KEYS = lock. Marks the lease contended, if someone holds it: returns 1 if so, 0 if it is free.
@@ -82,11 +75,11 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         return redis.call('PEXPIRE', KEYS[1], ARGV[2])
         """;
 
-    // KEYS = session, lock; ARGV = holder, value, expiry in Unix ms ('' deletes the session), '1' to release, channel, id.
+    // KEYS = session, lock; ARGV = holder, value, ms to live ('' deletes the session), '1' to release, channel, id.
     private const string SetLeasedScript = """
         local owner = redis.call('GET', KEYS[2])
         if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
-        if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3]) end
+        if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
         if ARGV[4] == '1' then
             redis.call('DEL', KEYS[2])
             if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
@@ -117,6 +110,9 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _failedEndpoints = new(StringComparer.Ordinal);
     private readonly Lock _disposeLock = new();
     private Task? _disposal;
+
+    // Why the connected servers cannot run the store's commands (too old), or null: checked at each (re)connection.
+    private volatile string? _unsupported;
 
     /// <summary>
     /// Creates the store and starts connecting in the background; the constructor never waits for Redis, and the
@@ -176,25 +172,25 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         // nodes only the lease's holder writes, so the read that follows a granted SET sees the last holder's save.
         var batch = database.CreateBatch();
         var taking = batch.StringSetAndGetAsync(lockKey, holder, TimeSpan.FromMilliseconds((long)milliseconds), keepTtl: false, When.NotExists);
-        var (expiring, reading) = QueueRead(batch, key);
+        var (reading, remaining) = QueueRead(batch, key);
         batch.Execute();
-        RedisValue value;
+        RedisResult left;
         try
         {
-            value = await Bounded(reading, cancellationToken); // replies come in order: the other two are in too
+            left = await Bounded(remaining, cancellationToken); // replies come in order: the other two are in too
         }
         catch
         {
             Observe(taking);
-            Observe(expiring);
+            Observe(reading);
             throw;
         }
 
         var owner = await taking;
-        var expires = await expiring;
+        var value = await reading;
         if (owner.IsNull)
         {
-            return new SessionLease(true, ToRecord(value, expires), TimeSpan.Zero);
+            return new SessionLease(true, ToRecord(value, (long)left), TimeSpan.Zero);
         }
 
         // Taken, perhaps by this holder: the script decides atomically, and marks another's lease contended.
@@ -227,14 +223,15 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(holder);
         var database = await DatabaseAsync(cancellationToken);
-        var expired = record.Expires <= _time.GetUtcNow();
+        var milliseconds = MillisecondsUntil(record.Expires);
+        var expired = milliseconds <= 0;
         RedisValue value = expired ? RedisValue.EmptyString : (RedisValue)_layout.ToStored(record.Payload, record.Expires);
-        RedisValue expires = expired ? RedisValue.EmptyString : record.Expires.ToUnixTimeMilliseconds();
+        RedisValue ttl = expired ? RedisValue.EmptyString : milliseconds;
         var result = await Bounded(
             database.ScriptEvaluateAsync(
                 SetLeasedScript,
                 [Key(id), LockKey(id)],
-                [holder, value, expires, release ? "1" : "0", _releases, id]),
+                [holder, value, ttl, release ? "1" : "0", _releases, id]),
             cancellationToken);
         return (long)result == 1;
     }
@@ -284,20 +281,20 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(id);
         var database = await DatabaseAsync(cancellationToken);
         var batch = database.CreateBatch();
-        var (expiring, reading) = QueueRead(batch, Key(id));
+        var (reading, remaining) = QueueRead(batch, Key(id));
         batch.Execute();
-        RedisValue value;
+        RedisResult left;
         try
         {
-            value = await Bounded(reading, cancellationToken); // replies come in order: the expiry is in too
+            left = await Bounded(remaining, cancellationToken); // replies come in order: the value is in too
         }
         catch
         {
-            Observe(expiring);
+            Observe(reading);
             throw;
         }
 
-        return ToRecord(value, await expiring);
+        return ToRecord(await reading, (long)left);
     }
 
     /// <inheritdoc />
@@ -306,14 +303,15 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(id);
         var database = await DatabaseAsync(cancellationToken);
-        if (record.Expires <= _time.GetUtcNow())
+        var milliseconds = MillisecondsUntil(record.Expires);
+        if (milliseconds <= 0)
         {
             await Bounded(database.KeyDeleteAsync(Key(id)), cancellationToken);
             return;
         }
 
         var value = _layout.ToStored(record.Payload, record.Expires);
-        await Bounded(database.StringSetAsync(Key(id), value, new Expiration(record.Expires.UtcDateTime)), cancellationToken);
+        await Bounded(database.StringSetAsync(Key(id), value, TimeSpan.FromMilliseconds(milliseconds)), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -329,8 +327,15 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(id);
         var database = await DatabaseAsync(cancellationToken);
-        RedisValue[] times = [_time.GetUtcNow().ToUnixTimeMilliseconds(), expires.ToUnixTimeMilliseconds()];
-        await Bounded(database.ScriptEvaluateAsync(TouchScript, [Key(id)], times), cancellationToken);
+
+        // A key Redis has expired or that was deleted stays gone: PEXPIRE creates nothing. A new expiry that has already
+        // passed deletes the key, as PEXPIRE with a time not in the future would.
+        var milliseconds = MillisecondsUntil(expires);
+        await Bounded(
+            milliseconds <= 0
+                ? database.KeyDeleteAsync(Key(id))
+                : database.KeyExpireAsync(Key(id), TimeSpan.FromMilliseconds(milliseconds)),
+            cancellationToken);
     }
 
     /// <summary>Closes the connection. Every write has completed by then: none are queued.</summary>
@@ -351,26 +356,26 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
     private static RedisValue LeaseMilliseconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalMilliseconds));
 
+    // The time to live Redis is given for an expiry on the app's clock, rounded up: a session is never cut short by the
+    // rounding. Zero or less: the expiry has passed.
+    private long MillisecondsUntil(DateTimeOffset expires) => (long)Math.Ceiling((expires - _time.GetUtcNow()).TotalMilliseconds);
+
     // A session is read with two plain commands written together, one round trip: a script doing the same costs Redis
-    // several times as much. The expiry before the value: a key that expires or goes in between then reads as missing;
-    // one created in between reads as never expiring (the typed call reports "no key" and "no expiry" alike), which only
-    // the expiry check here sees.
-    private static (Task<DateTime?> Expiring, Task<RedisValue> Reading) QueueRead(IBatch batch, RedisKey key) =>
-        (batch.KeyExpireTimeAsync(key), batch.StringGetAsync(key));
+    // several times as much. The value before the time left, as the raw reply (the typed call reports "no key" and "no
+    // expiry" alike): a key that expires or goes in between reads as missing (-2); one created in between is not seen.
+    private static (Task<RedisValue> Reading, Task<RedisResult> Remaining) QueueRead(IBatch batch, RedisKey key) =>
+        (batch.StringGetAsync(key), batch.ExecuteAsync("PTTL", [key]));
 
-    private SessionRecord? ToRecord(RedisValue value, DateTime? expires) =>
-        value.IsNull ? null : ToRecord((byte[])value!, expires is { } at ? (long)(at - DateTime.UnixEpoch).TotalMilliseconds : -1);
+    private SessionRecord? ToRecord(RedisValue value, long remainingMs) =>
+        value.IsNull ? null : ToRecord((byte[])value!, remainingMs);
 
-    private SessionRecord? ToRecord(byte[]? value, long expiresMs)
+    // remainingMs: PTTL's reply, -2 for a key gone, -1 for a key without expiry (never written by this store).
+    private SessionRecord? ToRecord(byte[]? value, long remainingMs) => remainingMs switch
     {
-        var expires = expiresMs == -1 ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeMilliseconds(expiresMs);
-        if (expiresMs == -2 || expires <= _time.GetUtcNow())
-        {
-            return null;
-        }
-
-        return new SessionRecord(_layout.FromStored(value ?? []), expires);
-    }
+        -2 or 0 => null,
+        -1 => new SessionRecord(_layout.FromStored(value ?? []), DateTimeOffset.MaxValue),
+        _ => new SessionRecord(_layout.FromStored(value ?? []), _time.GetUtcNow().AddMilliseconds(remainingMs)),
+    };
 
     // One subscription per store, made on first need: each release names the session it frees.
     private Task SubscribeAsync(CancellationToken cancellationToken)
@@ -432,11 +437,19 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         };
         connection.ConnectionRestored += (_, e) =>
         {
-            if (e.ConnectionType == ConnectionType.Interactive && _failedEndpoints.TryRemove(Describe(e.EndPoint), out byte _))
+            if (e.ConnectionType != ConnectionType.Interactive)
+            {
+                return;
+            }
+
+            if (_failedEndpoints.TryRemove(Describe(e.EndPoint), out byte _))
             {
                 _logger.ConnectionRestored(Describe(e.EndPoint));
             }
+
+            CheckVersions(connection); // the server may have been replaced by another while the connection was down
         };
+        CheckVersions(connection);
         if (!connection.IsConnected)
         {
             _logger.NotConnected(_endpoints);
@@ -456,7 +469,25 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
         // Only the first operations wait here, while the store's first connection attempt is under way.
         var connection = _connection.IsCompletedSuccessfully ? _connection.Result : await _connection.WaitAsync(_operationTimeout, cancellationToken);
+        if (_unsupported is { } reason)
+        {
+            throw new NotSupportedException(reason);
+        }
+
         return connection.GetDatabase();
+    }
+
+    private void CheckVersions(ConnectionMultiplexer connection)
+    {
+        var reason = RedisVersionRequirement.Check(
+            connection.GetServers().Where(server => server.IsConnected).Select(server => (server.EndPoint, server.Version)),
+            Describe);
+        if (reason is not null && reason != _unsupported)
+        {
+            _logger.UnsupportedServer(reason);
+        }
+
+        _unsupported = reason;
     }
 
     // The client gives up on a command after OperationTimeout; a caller that cancels stops waiting sooner, though a

@@ -13,15 +13,22 @@ namespace ServerSessions.Tests.Infrastructure;
 /// An in-process app with ServerSessions in front of the endpoints a test maps, on a recording memory store and a
 /// fake clock. The one place tests set up a host; cookies are handled by hand so tests see every header.
 /// </summary>
+/// <remarks>
+/// The fake clock starts at the real now, to the whole second (cookie <c>Expires</c> has no finer unit), never at a fixed
+/// date, so a store that meets a real clock sees a plausible instant on any date. A test about timing across a real
+/// store (Redis leases) runs the host on the real clock instead (<c>clock: TimeProvider.System</c>).
+/// </remarks>
 internal sealed class SessionTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly FakeTimeProvider? _time;
 
-    private SessionTestHost(WebApplication app, RecordingStore store, FakeTimeProvider time, MemorySessionStore memory)
+    private SessionTestHost(WebApplication app, RecordingStore store, TimeProvider clock, MemorySessionStore memory)
     {
         _app = app;
         Store = store;
-        Time = time;
+        Clock = clock;
+        _time = clock as FakeTimeProvider;
         Memory = memory;
         Client = app.GetTestClient();
     }
@@ -32,7 +39,11 @@ internal sealed class SessionTestHost : IAsyncDisposable
 
     public MemorySessionStore Memory { get; }
 
-    public FakeTimeProvider Time { get; }
+    /// <summary>The host's fake clock; a host started on another clock has none.</summary>
+    public FakeTimeProvider Time => _time ?? throw new InvalidOperationException("This host runs on the real clock: there is no fake clock to move.");
+
+    /// <summary>The clock the app, its sessions and its store run on.</summary>
+    public TimeProvider Clock { get; }
 
     public TestServer Server => (TestServer)_app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
 
@@ -43,12 +54,13 @@ internal sealed class SessionTestHost : IAsyncDisposable
         Action<ServerSessionOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         Action<WebApplication>? beforeSessions = null,
-        Func<TimeProvider, ISessionStore>? store = null)
+        Func<TimeProvider, ISessionStore>? store = null,
+        TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var time = clock ?? new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var memory = new MemorySessionStore(new MemorySessionStoreOptions(), time);
         var inner = store?.Invoke(time) ?? memory;
         var recording = inner is ISessionLeaseStore leases ? new RecordingLeaseStore(leases) : new RecordingStore(inner);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ServerSessions.Testing;
 
 namespace ServerSessions.Tests.Infrastructure;
 
@@ -22,15 +23,9 @@ internal static class VisitCounter
     }
 
     /// <summary>
-    /// Bounded polling of a condition (not of time): the state it waits for is reached by other tasks.
+    /// Bounded polling of a condition (not of time): the state it waits for is reached by other tasks. Fails after
+    /// <see cref="Bounded.Limit"/> with a message naming <paramref name="what"/>.
     /// </summary>
-    public static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 3000 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, string what = "the condition the test waits for") =>
+        Bounded.UntilAsync(condition, what);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ServerSessions.Redis;
@@ -6,15 +7,18 @@ using ServerSessions.Testing;
 namespace ServerSessions.Tests.Stores;
 
 /// <summary>
-/// The store contract on a real redis-server. The suite's fake clock needs no help: keys expire at the instant the store
-/// is given (<c>PXAT</c>, read back with <c>PEXPIRETIME</c>), and the store hides and never touches a key whose instant
-/// has passed by its own clock, so moving the fake clock expires sessions exactly, without waiting for Redis.
+/// The store contract on a real redis-server. Redis expires keys by its own clock, after the time to live the store
+/// gives it (the session's expiry minus the store's now), so the suite's expiry cases run in real time: passing an
+/// instant waits until Redis has expired a probe key given the same time to live. A loaded expiry is the store's now
+/// plus the time Redis says is left, so it may be off by a round trip: within a second of the one written.
 /// </summary>
+[Trait("Clock", "Real")]
 public sealed class RedisSessionStoreConformanceTests : SessionStoreConformanceTests
 {
-    // The suite's clock is in 2030, so Redis would keep these keys for years: each test deletes its own.
     private readonly string _prefix = $"conformance-{Guid.NewGuid():N}:sess:";
     private RedisServer? _server;
+
+    protected override TimeSpan ExpiryTolerance => TimeSpan.FromSeconds(1);
 
     public override async Task DisposeAsync()
     {
@@ -33,5 +37,20 @@ public sealed class RedisSessionStoreConformanceTests : SessionStoreConformanceT
             new SessionCookieOptions(),
             time,
             NullLogger<RedisSessionStore>.Instance);
+    }
+
+    protected override async Task PassAsync(DateTimeOffset instant)
+    {
+        var left = (long)Math.Ceiling((instant - Time.GetUtcNow()).TotalMilliseconds);
+        if (left > 0)
+        {
+            // Set after every session key of the test, with the time to live the store would give a key expiring at the
+            // instant: once Redis has expired it, it has expired those keys too.
+            var probe = _prefix + "probe-" + Guid.NewGuid().ToString("N");
+            Assert.Equal("+OK", await _server!.CommandAsync("SET", probe, "", "PX", left.ToString(CultureInfo.InvariantCulture)));
+            await Bounded.UntilAsync(async () => await _server.CommandAsync("EXISTS", probe) == ":0", $"Redis to expire a key given {left} ms to live");
+        }
+
+        await base.PassAsync(instant);
     }
 }

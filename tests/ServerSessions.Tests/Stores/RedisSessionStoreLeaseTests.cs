@@ -13,9 +13,11 @@ namespace ServerSessions.Tests.Stores;
 
 /// <summary>
 /// Serialized concurrency across processes on Redis: two "nodes" (two in-process hosts, each with its own runtime, lock
-/// table and store connection) share one real redis-server. Hosts run on a fake clock; their Redis stores on the real one,
-/// since leases lapse by Redis's clock. Timing claims are proven with gates, not stopwatches.
+/// table and store connection) share one real redis-server. Hosts and their stores run on the real clock, as in
+/// production: leases lapse by Redis's clock and are renewed by the app's timers. Timing claims are proven with gates
+/// (a request held inside its action, a state Redis or the store reaches), not stopwatches, and every wait is bounded.
 /// </summary>
+[Trait("Clock", "Real")]
 public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 {
     private readonly List<SessionTestHost> _hosts = [];
@@ -63,13 +65,13 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var waiter = b.SendAsync("/hold", cookie);
 
         // The second node found the lease taken and waits for its release, outside the action.
-        await WaitUntilAsync(() => b.Store.Count("wait") >= 1);
+        await WaitUntilAsync(() => b.Store.Count("wait") >= 1, "node b to wait for the lease");
         Assert.Equal(1, hold.Entered);
         Assert.False(waiter.IsCompleted);
 
         hold.Release();
-        using var first = await holder;
-        using var second = await waiter;
+        using var first = await holder.Within("the holder's response");
+        using var second = await waiter.Within("the waiting node's response");
         Assert.Equal(("2", "3"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
     }
 
@@ -91,13 +93,13 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var holder = a.SendAsync("/hold", contended);
         await hold.Inside;
         var waiter = b.SendAsync("/count", contended);
-        await WaitUntilAsync(() => b.Store.Count("wait") >= 1);
+        await WaitUntilAsync(() => b.Store.Count("wait") >= 1, "node b to wait for the lease");
         hold.Release();
-        (await holder).Dispose();
-        (await waiter).Dispose();
+        (await holder.Within("the holder's response")).Dispose();
+        (await waiter.Within("the waiting node's response")).Dispose();
 
         // Messages arrive in order: had the quiet session's releases been published, they would come first.
-        var first = await releases.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var first = await releases.ReadAsync().AsTask().Within("a release published on the channel");
         Assert.Equal(SetCookies.IdOf(contended), (string)first.Message!);
         Assert.Equal("4", await a.GetStringAsync("/count", quiet));
         Assert.False(releases.TryRead(out var extra), $"unexpected release of {extra.Message}");
@@ -131,7 +133,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 
         // Node a's late change takes the lease again and is applied onto node b's save, not over it.
         change.Resume();
-        using var done = await late;
+        using var done = await late.Within("the late change's response");
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         Assert.Equal("early,late,other,visits", await b.GetStringAsync("/keys", cookie));
         Assert.Equal(2, a.Store.Count("lease"));
@@ -158,9 +160,14 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var id = SetCookies.IdOf(cookie);
 
         var late = await change.StartAsync(a, cookie);
+
+        // The early change was saved (so the store does write), and the lease went with it.
+        Assert.Contains("\"early\":true", (string?)await Redis.StringGetAsync(Prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
         Assert.Equal("bye", await b.GetStringAsync("/logout", cookie));
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
         change.Resume();
-        using var done = await late;
+        using var done = await late.Within("the late change's response");
 
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         Assert.False(await Redis.KeyExistsAsync(Prefix + id));
@@ -179,9 +186,10 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 
         // The store granted the lease, but the reply came after the request stopped waiting (as when the client aborts).
         late = true;
-        using var failed = await a.SendAsync("/count", cookie);
+        using var failed = await a.SendAsync("/count", cookie).Within("the response to a request whose lease came too late");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
-        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)));
+        Assert.Equal(1, a.Store.Count("lease")); // the lease was asked for (and granted in Redis), then released
+        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)), "the late-granted lease to be released");
 
         late = false;
         Assert.Equal("2", await a.GetStringAsync("/count", cookie));
@@ -200,7 +208,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.True(dead.Acquired);
 
         // No release is ever published: the request waits for the lease to lapse by Redis's clock, then goes on.
-        Assert.Equal("2", await a.GetStringAsync("/count", cookie));
+        Assert.Equal("2", await a.GetStringAsync("/count", cookie).Within("a request waiting for a dead holder's lease to lapse"));
         Assert.Equal("3", await a.GetStringAsync("/count", cookie));
     }
 
@@ -237,7 +245,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.True(other.Acquired);
 
         hold.Release();
-        using var refused = await holder;
+        using var refused = await holder.Within("the lapsed holder's response");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal(1, a.Store.Count("set-leased"));
@@ -274,7 +282,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.Equal("2", await b.GetStringAsync("/count", cookie));
 
         hold.Release();
-        using var refused = await holder;
+        using var refused = await holder.Within("the lapsed holder's response");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal("3", await b.GetStringAsync("/count", cookie)); // the newer write is still there
@@ -302,10 +310,11 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var slow = a.SendAsync("/slow", cookie);
         await hold.Inside;
 
+        Assert.Equal(1, a.Store.Count("lease")); // the slow request took one (a first visit loads nothing): there was one to release
         Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
         Assert.Equal("3", await b.GetStringAsync("/count", cookie));
         hold.Release();
-        using var slowResponse = await slow;
+        using var slowResponse = await slow.Within("the slow request's response");
         Assert.Equal("2", await slowResponse.Content.ReadAsStringAsync());
         Assert.NotNull(lateWrite);
         Assert.Equal("4", await a.GetStringAsync("/count", cookie));
@@ -345,8 +354,8 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var id = SetCookies.IdOf(cookie);
         Assert.True(await Redis.StringSetAsync(Prefix + id, "{not json", TimeSpan.FromMinutes(1)));
 
-        Assert.Equal("corrupt twice", await a.GetStringAsync("/retry", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
-        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id))); // released in the background as the request failed
+        Assert.Equal("corrupt twice", await a.GetStringAsync("/retry", cookie).Within("the retried load's response"));
+        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)), "the lease to be released"); // released in the background as the request failed
         Assert.Equal(2, a.Store.Count("lease"));
     }
 
@@ -371,7 +380,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.False(await Redis.KeyExistsAsync(LockKey(SetCookies.IdOf(cookie))));
         Assert.Equal("2", await b.GetStringAsync("/count", cookie));
         hold.Release();
-        using var read = await reader;
+        using var read = await reader.Within("the read-only request's response");
         Assert.Equal("1", await read.Content.ReadAsStringAsync());
         Assert.Equal(0, a.Store.Count("lease"));
     }
@@ -379,21 +388,14 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     [Fact]
     public async Task WaitLongerThanLockTimeout_EndsIn503WithRetryAfter_AndNothingIsWritten()
     {
-        // Here the store waits on the app's fake clock too, so the test moves time past LockTimeout instead of waiting.
-        var a = await StartNodeAsync(storeClock: true);
+        // A lease held far longer than the waiter's LockTimeout, never released: the wait ends by the app's clock.
+        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(2));
         var cookie = await FirstVisitAsync(a);
         var id = SetCookies.IdOf(cookie);
         Assert.True((await Store(a).GetAndLeaseAsync(id, "stuck", TimeSpan.FromMinutes(1), None)).Acquired);
 
-        var waiter = a.SendAsync("/count", cookie);
-        await WaitUntilAsync(() => a.Store.Count("wait") >= 1);
-        for (var second = 0; second < 30 && !waiter.IsCompleted; second++)
-        {
-            a.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(waiter, Task.Delay(100));
-        }
-
-        using var busy = await waiter;
+        using var busy = await a.SendAsync("/count", cookie).Within("the waiting request's answer after its LockTimeout");
+        Assert.True(a.Store.Count("wait") >= 1);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
         Assert.NotNull(busy.Headers.RetryAfter);
         Assert.Equal(0, a.Store.Count("set-leased"));
@@ -416,7 +418,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         // The test server hands the endpoint's exception to the client.
         await Assert.ThrowsAsync<InvalidOperationException>(() => a.SendAsync("/fail", cookie));
 
-        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)));
+        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)), "the failed request's lease to be released");
         Assert.Equal("2", await a.GetStringAsync("/count", cookie));
     }
 
@@ -424,20 +426,19 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     public async Task LongRequest_RenewsItsLease()
     {
         var hold = new HoldGate();
-        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(3), hold.Map);
+        var a = await StartNodeAsync(options => options.LockTimeout = TimeSpan.FromSeconds(6), hold.Map);
         var cookie = await FirstVisitAsync(a);
         var id = SetCookies.IdOf(cookie);
         var holder = a.SendAsync("/hold", cookie);
         await hold.Inside;
-        await Redis.KeyExpireAsync(LockKey(id), TimeSpan.FromMilliseconds(1500));
+        var taken = await LeaseExpiryAsync(id); // by Redis's clock, so comparable with a later reading of it
 
-        // Every LockTimeout / 3 by the app's clock, the lease is extended back to LockTimeout.
-        a.Time.Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => a.Store.Count("renew") >= 1);
-        await WaitUntilAsync(() => Redis.KeyTimeToLive(LockKey(id)) > TimeSpan.FromMilliseconds(2000));
+        // Every LockTimeout / 3 by the app's clock, the lease is extended back to LockTimeout: its end moves later.
+        await WaitUntilAsync(() => a.Store.Count("renew") >= 1, "a renewal of the lease");
+        await Bounded.UntilAsync(async () => await LeaseExpiryAsync(id) > taken, "the lease's expiry in Redis to move later");
 
         hold.Release();
-        using var done = await holder;
+        using var done = await holder.Within("the long request's response");
         Assert.Equal("2", await done.Content.ReadAsStringAsync());
         Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
     }
@@ -475,7 +476,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.InRange(await Redis.KeyTimeToLiveAsync(LockKey(id)) ?? TimeSpan.Zero, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
 
         Assert.True(await store.SetLeasedAsync(id, record, "h", release: true, None));
-        var released = await releases.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var released = await releases.ReadAsync().AsTask().Within("a release published on the channel");
         Assert.Equal(id, (string)released.Message!);
         Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
         await releases.UnsubscribeAsync();
@@ -533,7 +534,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         public async Task<Task<HttpResponseMessage>> StartAsync(SessionTestHost host, string cookie)
         {
             var response = host.SendAsync("/late", cookie);
-            await _inResult.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await _inResult.Task.Within("the late request to execute its result");
             return response;
         }
 
@@ -586,8 +587,16 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 
     private string LockKey(string id) => "{" + Prefix + id + "}:lock";
 
+    // When the lease on the session id ends, in Unix ms by Redis's own clock (PEXPIRETIME): only compared with itself.
+    private async Task<long> LeaseExpiryAsync(string id)
+    {
+        var expires = (long)await Redis.ExecuteAsync("PEXPIRETIME", LockKey(id));
+        Assert.True(expires > 0, $"The lease key has no expiry ({expires}): it is gone (-2) or immortal (-1).");
+        return expires;
+    }
+
     private async Task<SessionTestHost> StartNodeAsync(
-        Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null, bool storeClock = false,
+        Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null,
         Func<RedisSessionStore, ISessionLeaseStore>? wrap = null)
     {
         var host = await SessionTestHost.StartAsync(
@@ -598,11 +607,12 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
                 var store = new RedisSessionStore(
                     new RedisSessionStoreOptions { Configuration = Server.ConfigurationString, KeyPrefix = Prefix },
                     new SessionCookieOptions(),
-                    storeClock ? time : TimeProvider.System,
+                    time,
                     NullLogger<RedisSessionStore>.Instance);
                 Stores.Add(store);
                 return wrap is null ? store : wrap(store);
-            });
+            },
+            clock: TimeProvider.System);
         _hosts.Add(host);
         return host;
     }

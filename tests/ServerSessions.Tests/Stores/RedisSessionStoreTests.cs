@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using ServerSessions.Redis;
 using ServerSessions.Testing;
 using StackExchange.Redis;
@@ -18,6 +19,7 @@ namespace ServerSessions.Tests.Stores;
 /// connect-redis's layout and TTLs on a real server, a cluster, and outages. Tests on the shared server use keys under a
 /// prefix of their own; tests that stop or pause a server start their own.
 /// </summary>
+[Trait("Clock", "Real")]
 public sealed class RedisSessionStoreTests : RedisTestsBase
 {
     [Fact]
@@ -51,32 +53,58 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         Assert.InRange(record.Value.Expires, expires.AddSeconds(-5), expires.AddSeconds(5));
     }
 
-    [Fact]
-    public async Task Key_ExpiresAtTheSessionsExpiry()
+    // The app's clock against Redis's: the same, 2 hours either way (a node with a bad clock), 400 days behind (a
+    // TimeProvider nowhere near the wall clock). None changes how long Redis keeps the key.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2 * 60)]
+    [InlineData(-2 * 60)]
+    [InlineData(-400 * 24 * 60)]
+    public async Task Key_LivesForTheTimeUntilTheSessionsExpiry_ByTheStoresClock_HoweverFarThatIsFromRedisClock(int offsetMinutes)
     {
-        var store = Open();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(offsetMinutes));
+        var store = Open(time: clock);
         var id = NewId();
-        var expires = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddSeconds(90).ToUnixTimeMilliseconds() + 7);
+        var expires = clock.GetUtcNow().AddSeconds(90).AddMilliseconds(7);
 
         await store.SetAsync(id, Record("{}", expires), None);
 
-        Assert.Equal(expires, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(Prefix + id));
-        Assert.Equal(expires, (await store.GetAsync(id, None))?.Expires);
+        AssertAbout(TimeSpan.FromMilliseconds(90_007), await PttlAsync(Prefix + id));
+        var record = await store.GetAsync(id, None);
+        Assert.NotNull(record);
+        Assert.InRange(record.Value.Expires, expires.AddSeconds(-1), expires);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2 * 60)]
+    [InlineData(-400 * 24 * 60)]
+    public async Task Touch_GivesTheKeyTheTimeUntilTheNewExpiry_AndLeavesTheValue(int offsetMinutes)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(offsetMinutes));
+        var store = Open(time: clock);
+        var id = NewId();
+        await store.SetAsync(id, Record("""{"visits":1}""", clock.GetUtcNow().AddMinutes(1)), None);
+        var value = await Redis.StringGetAsync(Prefix + id);
+        AssertAbout(TimeSpan.FromMinutes(1), await PttlAsync(Prefix + id));
+
+        await store.TouchAsync(id, clock.GetUtcNow().AddHours(1), None);
+
+        AssertAbout(TimeSpan.FromHours(1), await PttlAsync(Prefix + id));
+        Assert.Equal(value, await Redis.StringGetAsync(Prefix + id));
     }
 
     [Fact]
-    public async Task Touch_ResetsTheKeysTtl_AndLeavesTheValue()
+    public async Task Touch_ToAnExpiryAlreadyPast_DeletesTheKey()
     {
         var store = Open();
         var id = NewId();
-        await store.SetAsync(id, Record("""{"visits":1}""", TimeSpan.FromMinutes(1)), None);
-        var value = await Redis.StringGetAsync(Prefix + id);
-        var later = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
+        await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+        Assert.True(await Redis.KeyExistsAsync(Prefix + id));
 
-        await store.TouchAsync(id, later, None);
+        await store.TouchAsync(id, DateTimeOffset.UtcNow.AddSeconds(-1), None);
 
-        Assert.Equal(later, (DateTimeOffset?)await Redis.KeyExpireTimeAsync(Prefix + id));
-        Assert.Equal(value, await Redis.StringGetAsync(Prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
     }
 
     [Fact]
@@ -112,6 +140,7 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         var store = Open();
         var id = NewId();
         await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+        Assert.True(await Redis.KeyExistsAsync(Prefix + id));
 
         await store.SetAsync(id, Record("{}", DateTimeOffset.UtcNow.AddSeconds(-1)), None);
 
@@ -124,6 +153,7 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         var store = Open();
         var id = NewId();
         await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
+        Assert.True(await Redis.KeyExistsAsync(Prefix + id));
 
         await store.DestroyAsync(id, None);
 
@@ -252,7 +282,7 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         await store.SetAsync(id, Record("{}", TimeSpan.FromMinutes(1)), None);
 
         await server.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3)); // several reconnection attempts fail meanwhile
+        await ReconnectionAttemptsAsync(server.Port, count: 3); // each fails: the port answers and hangs up
         await server.RestartAsync();
         await EventuallyAsync(() => Task.FromResult(log.Entries.Any(entry => entry.Id == 2203) ? "restored" : null));
 
@@ -318,7 +348,7 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
     }
 
     [Fact]
-    public async Task OnlyTouch_RunsAScript_TheOtherOperationsArePlainCommands()
+    public async Task EveryUnleasedOperation_IsPlainCommands_AndNoneSendsAnInstant()
     {
         await using var server = await RedisServer.StartAsync();
         var store = Open(configure: options => options.Configuration = server.ConfigurationString);
@@ -333,14 +363,13 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         await store.DestroyAsync(id, None);
 
         var stats = await server.CommandAsync("INFO", "commandstats");
-        Assert.Equal(1, Calls(stats, "eval") + Calls(stats, "evalsha")); // the touch
-        Assert.Equal(3, Calls(stats, "pexpiretime")); // the two loads, each with a GET, and the touch script's own
+        Assert.Equal(0, Calls(stats, "eval") + Calls(stats, "evalsha") + Calls(stats, "script|load"));
+        Assert.Equal(2, Calls(stats, "pttl")); // the two loads, each with a GET
         Assert.Equal(2, Calls(stats, "get"));
-        Assert.Equal(1, Calls(stats, "set"));
+        Assert.Equal(1, Calls(stats, "psetex") + Calls(stats, "setex") + Calls(stats, "set")); // the client's spelling of SET … PX
+        Assert.Equal(1, Calls(stats, "pexpire") + Calls(stats, "expire")); // the touch (EXPIRE when the time is whole seconds)
         Assert.Equal(1, Calls(stats, "unlink") + Calls(stats, "del"));
-
-        // A script's first use also sends SCRIPT LOAD, in the same write as the script's call: no extra round trip.
-        Assert.Equal(1, Calls(stats, "script|load"));
+        Assert.Equal(0, Calls(stats, "pexpiretime") + Calls(stats, "pexpireat") + Calls(stats, "expiretime") + Calls(stats, "expireat"));
     }
 
     [Fact]
@@ -386,13 +415,13 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         Assert.Equal(200, sizes.Sum());
     }
 
-    private RedisSessionStore Open(Action<SessionCookieOptions>? cookie = null, Action<RedisSessionStoreOptions>? configure = null)
+    private RedisSessionStore Open(Action<SessionCookieOptions>? cookie = null, Action<RedisSessionStoreOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new RedisSessionStoreOptions { Configuration = Server.ConfigurationString, KeyPrefix = Prefix };
         configure?.Invoke(options);
         var cookieOptions = new SessionCookieOptions();
         cookie?.Invoke(cookieOptions);
-        var store = new RedisSessionStore(options, cookieOptions, TimeProvider.System, NullLogger<RedisSessionStore>.Instance);
+        var store = new RedisSessionStore(options, cookieOptions, time ?? TimeProvider.System, NullLogger<RedisSessionStore>.Instance);
         Stores.Add(store);
         return store;
     }
@@ -458,20 +487,33 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
     private static void AssertAbout(TimeSpan expected, TimeSpan? actual) =>
         Assert.InRange(actual ?? TimeSpan.Zero, expected - TimeSpan.FromSeconds(10), expected);
 
-    /// <summary>Retries <paramref name="attempt"/> until it returns a value, for at most 20 seconds.</summary>
+    // Stands in for a stopped server on its port until the store has tried to reconnect count times, hanging up on each.
+    private static async Task ReconnectionAttemptsAsync(int port, int count)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        for (var attempt = 0; attempt < count; attempt++)
+        {
+            using var connection = await listener.AcceptTcpClientAsync().Within($"reconnection attempt {attempt + 1} of {count}");
+        }
+
+        listener.Stop();
+    }
+
+    // The key's time to live as Redis reports it (PTTL), with "no key" and "no expiry" told apart.
+    private async Task<TimeSpan> PttlAsync(string key)
+    {
+        var milliseconds = (long)await Redis.ExecuteAsync("PTTL", key);
+        Assert.True(milliseconds >= 0, $"PTTL {key} is {milliseconds}: the key is gone (-2) or never expires (-1).");
+        return TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    /// <summary>Retries <paramref name="attempt"/> until it returns a value, for at most <see cref="Bounded.Limit"/>.</summary>
     private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> attempt)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            if (await attempt() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "The Redis store did not recover within 20 seconds.");
-            await Task.Delay(100);
-        }
+        T? result = default;
+        await Bounded.UntilAsync(async () => (result = await attempt()) is not null, "the Redis store to recover");
+        return result!;
     }
 
     private static SessionRecord Record(string payload, TimeSpan lifetime) => Record(payload, DateTimeOffset.UtcNow + lifetime);

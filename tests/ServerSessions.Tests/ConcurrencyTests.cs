@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerSessions.Sqlite;
+using ServerSessions.Testing;
 using ServerSessions.Tests.Infrastructure;
 using static ServerSessions.Tests.Infrastructure.VisitCounter;
 
@@ -23,7 +24,7 @@ public sealed class ConcurrencyTests
             using var response = await host.SendAsync("/count", cookie);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             return int.Parse(await response.Content.ReadAsStringAsync(), CultureInfo.InvariantCulture);
-        }));
+        })).Within("200 overlapping requests of one session, each waiting its turn");
 
         Assert.Equal(Enumerable.Range(2, 200), responses.Order());
         Assert.Equal("202", await host.GetStringAsync("/count", cookie));
@@ -74,13 +75,13 @@ public sealed class ConcurrencyTests
         var waiter = host.SendAsync("/hold", cookie);
 
         // The waiter is queued behind the holder's lock, not inside the action.
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 1, "the second request to queue behind the held session");
         Assert.Equal(1, hold.Entered);
         Assert.False(waiter.IsCompleted);
 
         hold.Release();
-        using var first = await holder;
-        using var second = await waiter;
+        using var first = await holder.Within("the released holder's response");
+        using var second = await waiter.Within("the waiter's response once the holder committed");
         Assert.Equal(("2", "3"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
     }
 
@@ -94,7 +95,7 @@ public sealed class ConcurrencyTests
         var holder = host.SendAsync("/hold", busy);
         await hold.Inside;
         var burst = Enumerable.Range(0, 20).Select(_ => host.SendAsync("/count", busy)).ToArray();
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 20);
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 20, "20 requests of the busy session to queue behind its holder");
 
         // While the busy session is held and 20 more of its requests queue: a new visitor and another session are served at once.
         Assert.Equal("1", await host.GetStringAsync("/count"));
@@ -103,9 +104,9 @@ public sealed class ConcurrencyTests
         Assert.DoesNotContain(burst, request => request.IsCompleted);
 
         hold.Release();
-        using var held = await holder;
+        using var held = await holder.Within("the released holder's response");
         Assert.Equal("2", await held.Content.ReadAsStringAsync());
-        foreach (var response in await Task.WhenAll(burst))
+        foreach (var response in await Task.WhenAll(burst).Within("the 20 queued requests, each in turn"))
         {
             response.Dispose();
         }
@@ -126,13 +127,13 @@ public sealed class ConcurrencyTests
         var request = new HttpRequestMessage(HttpMethod.Get, "/count");
         request.Headers.Add("Cookie", cookie);
         var waiter = host.Client.SendAsync(request, abort.Token);
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 1, "the request to queue behind the held session");
         await abort.CancelAsync();
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 0);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(TimeSpan.FromSeconds(30)));
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 0, "the aborted request to leave the queue");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.Within("the aborted request's cancellation"));
 
         hold.Release();
-        using var held = await holder;
+        using var held = await holder.Within("the released holder's response");
         Assert.Equal("2", await held.Content.ReadAsStringAsync());
         Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // the aborted request counted nothing
     }
@@ -154,7 +155,7 @@ public sealed class ConcurrencyTests
         });
         self = host;
         var cookie = await FirstVisitAsync(host);
-        Assert.Equal("2", await host.GetStringAsync("/retry", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("2", await host.GetStringAsync("/retry", cookie).Within("the retried load, which must not wait for its own lock"));
         Assert.Equal("3", await host.GetStringAsync("/count", cookie));
     }
 
@@ -174,7 +175,7 @@ public sealed class ConcurrencyTests
                     bothReadersInside.TrySetResult();
                 }
 
-                await bothReadersInside.Task; // neither returns until both are inside at once
+                await bothReadersInside.Task.Within("both read-only requests to be inside at once"); // neither returns until then
                 return session.Get<int>("visits").ToString(CultureInfo.InvariantCulture);
             }).WithMetadata(new ReadOnlySessionAttribute());
         });
@@ -182,11 +183,12 @@ public sealed class ConcurrencyTests
         var writer = host.SendAsync("/hold", cookie);
         await hold.Inside;
 
-        var reads = await Task.WhenAll(host.GetStringAsync("/read", cookie), host.GetStringAsync("/read", cookie)).WaitAsync(TimeSpan.FromSeconds(30));
+        var reads = await Task.WhenAll(host.GetStringAsync("/read", cookie), host.GetStringAsync("/read", cookie))
+            .Within("two read-only requests beside the held writer");
         Assert.Equal(["1", "1"], reads);
         Assert.False(writer.IsCompleted);
         hold.Release();
-        (await writer).Dispose();
+        (await writer.Within("the released writer's response")).Dispose();
     }
 
     [Fact]
@@ -211,7 +213,7 @@ public sealed class ConcurrencyTests
 
         Assert.Equal("2", await host.GetStringAsync("/count", cookie)); // a write while the reader holds its copy (visits 1)
         hold.Release();
-        using var read = await reader;
+        using var read = await reader.Within("the released reader's response");
         Assert.Equal("1", await read.Content.ReadAsStringAsync());
         Assert.Equal("3", await host.GetStringAsync("/count", cookie));
     }
@@ -239,7 +241,8 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task LastWriteWins_LosesAnUpdate_WhenTwoRequestsOverlap()
     {
-        using var barrier = new Barrier(2);
+        var inside = 0;
+        var bothInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var host = await SessionTestHost.StartAsync(
             app =>
             {
@@ -247,45 +250,48 @@ public sealed class ConcurrencyTests
                 app.MapGet("/overlap", async (ServerSession session) =>
                 {
                     var visits = session.Get<int>("visits") + 1;
-                    await Task.Run(() => barrier.SignalAndWait(TimeSpan.FromSeconds(30))); // both inside the action at once
+                    if (Interlocked.Increment(ref inside) == 2)
+                    {
+                        bothInside.TrySetResult();
+                    }
+
+                    await bothInside.Task.Within("both /overlap requests to be inside the action at once");
                     session.Set("visits", visits);
                     return visits;
                 });
             },
             o => o.Concurrency = SessionConcurrency.LastWriteWins);
         var cookie = await FirstVisitAsync(host);
-        await Task.WhenAll(host.GetStringAsync("/overlap", cookie), host.GetStringAsync("/overlap", cookie));
+        await Task.WhenAll(host.GetStringAsync("/overlap", cookie), host.GetStringAsync("/overlap", cookie)).Within("two overlapping requests");
         Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // 1 + two overlapping visits counted as one
     }
 
     [Fact]
     public async Task WaitingLongerThanLockTimeout_Answers503WithRetryAfter_AndWritesNothing()
     {
+        var lockTimeout = TimeSpan.FromSeconds(10);
         var hold = new HoldGate();
-        await using var host = await SessionTestHost.StartAsync(hold.Map, o => o.LockTimeout = TimeSpan.FromSeconds(10));
+        TimerWatch? timers = null;
+        await using var host = await SessionTestHost.StartAsync(hold.Map, o => o.LockTimeout = lockTimeout, TimerWatch.Install(watch => timers = watch));
         var cookie = await FirstVisitAsync(host);
         var holder = host.SendAsync("/hold", cookie);
         await hold.Inside;
 
         var waiter = host.SendAsync("/count", cookie);
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 1);
+        await WaitUntilAsync(() => Locks(host).WaitingCount == 1, "the request to queue behind the held session");
 
-        // A second at a time: the wait's timer starts just after the waiter is queued, so one jump could land before it.
-        var waited = 0;
-        while (!waiter.IsCompleted && waited < 30)
-        {
-            host.Time.Advance(TimeSpan.FromSeconds(1));
-            waited++;
-            await Task.WhenAny(waiter, Task.Delay(100));
-        }
+        // The wait's timer starts just after the waiter is queued: advance once it exists, so no jump lands before it.
+        await WaitUntilAsync(() => timers!.Started(lockTimeout) == 1, "the waiter to start its LockTimeout timer");
+        host.Time.Advance(lockTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(waiter.IsCompleted, "The waiter gave up before LockTimeout had passed.");
+        host.Time.Advance(TimeSpan.FromMilliseconds(1));
 
-        Assert.InRange(waited, 10, 11);
-        using var busy = await waiter;
+        using var busy = await waiter.Within("the waiter's 503 once LockTimeout had passed");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
         Assert.True(busy.Headers.Contains("Retry-After"));
 
         hold.Release();
-        (await holder).Dispose();
+        (await holder.Within("the released holder's response")).Dispose();
         Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // 1, the holder's 2, then 3: the 503 wrote nothing
     }
 
@@ -312,7 +318,7 @@ public sealed class ConcurrencyTests
 
         Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // not blocked by the slow request
         hold.Release();
-        using var slowResponse = await slow;
+        using var slowResponse = await slow.Within("the released slow request's response");
         Assert.Equal("2", await slowResponse.Content.ReadAsStringAsync());
         Assert.NotNull(lateWrite);
         Assert.Equal("4", await host.GetStringAsync("/count", cookie));
@@ -328,7 +334,7 @@ public sealed class ConcurrencyTests
         });
         var cookie = await FirstVisitAsync(host);
         await Assert.ThrowsAsync<InvalidOperationException>(() => host.SendAsync("/throw", cookie));
-        Assert.Equal("2", await host.GetStringAsync("/count", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("2", await host.GetStringAsync("/count", cookie).Within("the next request, once the failed one released the session"));
     }
 
     [Fact]
@@ -344,7 +350,7 @@ public sealed class ConcurrencyTests
 
         host.Store.Failures.Clear();
         Assert.Equal(0, Locks(host).HeldCount);
-        Assert.Equal("2", await host.GetStringAsync("/count", cookie).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("2", await host.GetStringAsync("/count", cookie).Within("the next request, once the failed one released the session"));
     }
 
     private static SessionLocks Locks(SessionTestHost host) =>

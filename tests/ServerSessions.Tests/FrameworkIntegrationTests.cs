@@ -145,13 +145,24 @@ public sealed class FrameworkIntegrationTests
     [Fact]
     public async Task RequestThatNeverUsesTheSession_NeverReadsTheStore_AndSetsNoCookie()
     {
-        await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/", () => "plain"));
+        await using var host = await SessionTestHost.StartAsync(app =>
+        {
+            app.MapGet("/", () => "plain");
+            app.MapGet("/session", (ServerSession session) => session.IsNew ? "new" : "found");
+        });
         using var first = await host.SendAsync("/");
         var cookie = "connect.sid=" + Uri.EscapeDataString(new CookieSigner(["keyboard cat"]).Sign("abcdefghijklmnopqrstuvwxyz012345"));
         using var second = await host.SendAsync("/", cookie);
+        Assert.Equal(("plain", "plain"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
         Assert.Empty(host.Store.Calls);
         Assert.Null(SetCookies.Find(first));
         Assert.Null(second.Headers.CacheControl);
+
+        // The same cookie on an endpoint that uses the session is read from the store (and the response is marked no-store).
+        using var third = await host.SendAsync("/session", cookie);
+        Assert.Equal("new", await third.Content.ReadAsStringAsync());
+        Assert.Equal(["get"], host.Store.Calls);
+        Assert.Equal("no-store", third.Headers.CacheControl?.ToString());
     }
 }
 

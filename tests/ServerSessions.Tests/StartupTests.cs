@@ -133,8 +133,25 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void NoSecretAndNoFile_StillWorks_WithAFreshSecretPerProcess()
     {
-        using var app = Build([]);
-        app.UseServerSessions();
-        Assert.NotNull(app.Services.GetRequiredService<SessionRuntime>().Signer);
+        const string id = "abcdefghijklmnopqrstuvwxyz012345";
+        CookieSigner Signer()
+        {
+            using var app = Build([]);
+            app.UseServerSessions();
+            return app.Services.GetRequiredService<SessionRuntime>().Signer;
+        }
+
+        var signer = Signer();
+        var signed = signer.Sign(id);
+
+        // It signs, and verifies what it signed, as the current secret...
+        Assert.True(signer.TryUnsign(signed, out var verified, out var current));
+        Assert.Equal(id, verified.ToString());
+        Assert.True(current);
+        // ...which is generated, not a fixed fallback: another start (another process) has its own, and refuses this cookie.
+        var restarted = Signer();
+        Assert.NotEqual(signed, restarted.Sign(id));
+        Assert.False(restarted.TryUnsign(signed, out _, out _));
+        Assert.False(new CookieSigner([string.Empty]).TryUnsign(signed, out _, out _));
     }
 }

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using ServerSessions;
+using ServerSessions.Testing;
 
 namespace ServerSessions.Tests.Infrastructure;
 
 /// <summary>
-/// Wraps a real store, counting every call and optionally failing or delaying them, so tests can check exactly what
-/// the middleware asked of the store.
+/// Wraps a real store, counting every call and optionally failing or holding them at a gate, so tests can check exactly
+/// what the middleware asked of the store.
 /// </summary>
 internal class RecordingStore(ISessionStore inner) : ISessionStore
 {
@@ -16,9 +17,10 @@ internal class RecordingStore(ISessionStore inner) : ISessionStore
     /// <summary>Set to make every call of that kind ("get", "set", "destroy", "touch") throw.</summary>
     public ConcurrentDictionary<string, Exception> Failures { get; } = new();
 
-    public TimeSpan Delay { get; set; }
-
-    /// <summary>When set, every call waits for it (a hung store); <see cref="Entered"/> says a call is waiting.</summary>
+    /// <summary>
+    /// When set, every call waits for it (a hung store, or a write the test lets finish when it chooses); <see cref="Entered"/>
+    /// says a call is waiting. A gate the test never opens fails the call after <see cref="Bounded.Limit"/>.
+    /// </summary>
     public TaskCompletionSource? Gate { get; set; }
 
     public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -55,12 +57,7 @@ internal class RecordingStore(ISessionStore inner) : ISessionStore
         if (Gate is { } gate)
         {
             Entered.TrySetResult();
-            await gate.Task;
-        }
-
-        if (Delay > TimeSpan.Zero)
-        {
-            await Task.Delay(Delay);
+            await gate.Task.Within($"the test to open the store's gate on a '{kind}' call");
         }
 
         if (Failures.TryGetValue(kind, out var failure))

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using ServerSessions.Testing;
 using ServerSessions.Tests.Infrastructure;
 
 namespace ServerSessions.Tests.Parity;
@@ -54,6 +55,7 @@ public sealed class AspNetCoreSessionParityTests
 
         using var response = await host.SendAsync(https ? "https://localhost/" : "/");
 
+        Assert.Equal(https ? "secure" : "insecure", await response.Content.ReadAsStringAsync()); // the session was written, over that scheme
         var cookie = SetCookies.Find(response);
         var actual = cookie is null ? "no cookie" : CookieAttributes.Parse(cookie).ContainsKey("Secure") ? "secure" : "not secure";
         Assert.Equal(expected, actual);
@@ -86,6 +88,7 @@ public sealed class AspNetCoreSessionParityTests
         });
         using var set = await host.SendAsync("/set");
         var pair = SetCookies.Pair(set);
+        Assert.Equal("value", await host.GetStringAsync("/read", pair));
         using var removed = await host.SendAsync("/remove", pair);
 
         Assert.Equal("gone", await host.GetStringAsync("/read", pair));
@@ -106,6 +109,7 @@ public sealed class AspNetCoreSessionParityTests
         });
         using var set = await host.SendAsync("/set");
         var pair = SetCookies.Pair(set);
+        Assert.Equal("2", await host.GetStringAsync("/keys", pair));
         using var cleared = await host.SendAsync("/clear", pair);
 
         Assert.Equal("0", await host.GetStringAsync("/keys", pair));
@@ -135,6 +139,7 @@ public sealed class AspNetCoreSessionParityTests
     {
         await using var host = await SessionTestHost.StartAsync(MapInt32Counter, o => o.IdleTimeout = TimeSpan.FromMinutes(20));
         using var first = await host.SendAsync("/");
+        Assert.NotNull(await host.Memory.GetAsync(SetCookies.IdOf(SetCookies.Pair(first)), default)); // stored, until the idle timeout
 
         host.Time.Advance(TimeSpan.FromMinutes(21));
         using var second = await host.SendAsync("/", SetCookies.Pair(first));
@@ -181,6 +186,7 @@ public sealed class AspNetCoreSessionParityTests
             o => o.IdleTimeout = TimeSpan.FromMinutes(20));
         using var set = await host.SendAsync("/set");
         var pair = SetCookies.Pair(set);
+        Assert.NotNull(await host.Memory.GetAsync(SetCookies.IdOf(pair), default)); // stored (read past the middleware, so nothing slides)
 
         for (var i = 0; i < 3; i++)
         {
@@ -195,9 +201,14 @@ public sealed class AspNetCoreSessionParityTests
     [Fact]
     public async Task SessionFeature_IsRemovedWhenTheRequestEnds()
     {
+        bool? featureInside = null;
         bool? featureLeft = null;
         await using var host = await SessionTestHost.StartAsync(
-            ExpressApps.Counter,
+            app => app.MapGet("/", (ServerSession session, HttpContext context) =>
+            {
+                featureInside = context.Features.Get<ISessionFeature>() is not null;
+                session.Set("hit", true);
+            }),
             beforeSessions: app => app.Use(async (context, next) =>
             {
                 await next(context);
@@ -207,16 +218,19 @@ public sealed class AspNetCoreSessionParityTests
         using var response = await host.SendAsync("/");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(featureInside); // there to be removed
         Assert.False(featureLeft);
     }
 
     [Fact]
     public async Task SessionFeature_IsRemovedWhenTheRequestEnds_EvenWhenTheAppThrows()
     {
+        bool? featureInside = null;
         bool? featureLeft = null;
         await using var host = await SessionTestHost.StartAsync(
-            app => app.MapGet("/", (ServerSession session) =>
+            app => app.MapGet("/", (ServerSession session, HttpContext context) =>
             {
+                featureInside = context.Features.Get<ISessionFeature>() is not null;
                 session.Set("hit", true);
                 throw new InvalidOperationException("app failure");
             }),
@@ -236,6 +250,7 @@ public sealed class AspNetCoreSessionParityTests
         using var response = await host.SendAsync("/");
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.True(featureInside); // there to be removed
         Assert.False(featureLeft);
     }
 
@@ -353,7 +368,7 @@ public sealed class AspNetCoreSessionParityTests
             }));
 
         await Assert.ThrowsAnyAsync<Exception>(() => host.SendAsync("/"));
-        await finished.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await finished.Task.Within("the aborted request to finish on the server");
 
         Assert.Equal(1, host.Memory.Count);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
+using ServerSessions.Testing;
 using ServerSessions.Tests.Infrastructure;
 
 namespace ServerSessions.Tests.Parity;
@@ -12,6 +13,23 @@ namespace ServerSessions.Tests.Parity;
 /// </summary>
 public sealed class CommitParityTests
 {
+    /// <summary>
+    /// Sends <c>GET /</c> with the store's calls held at a gate until the session's write has begun, as a networked
+    /// store's write is still in flight after the call returns; the test then lets it finish. A response that started
+    /// before the write finished would carry the stamp 0.
+    /// </summary>
+    private static async Task<HttpResponseMessage> SendWithTheWriteHeldAsync(SessionTestHost host)
+    {
+        host.Store.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = host.SendAsync("/");
+        await host.Store.Entered.Task.Within("the session's write to reach the store");
+        Assert.Equal(["set"], host.Store.Calls);
+        Assert.False(pending.IsCompleted, "The response came while the session's write was still held.");
+
+        host.Store.Gate.SetResult();
+        return await pending.Within("the response once the write was let finish");
+    }
+
     [Fact]
     public async Task SlowStore_WriteHasFinished_BeforeTheResponseStarts()
     {
@@ -22,9 +40,8 @@ public sealed class CommitParityTests
                 return "session saved";
             }),
             beforeSessions: StoreAtResponseStart.Stamp);
-        host.Store.Delay = TimeSpan.FromMilliseconds(1); // every store call completes asynchronously, as a networked store's would
 
-        using var response = await host.SendAsync("/");
+        using var response = await SendWithTheWriteHeldAsync(host);
 
         Assert.Equal("session saved", await response.Content.ReadAsStringAsync());
         Assert.Equal(1, StoreAtResponseStart.Read(response));
@@ -41,9 +58,8 @@ public sealed class CommitParityTests
                 context.Response.ContentLength = 0;
             }),
             beforeSessions: StoreAtResponseStart.Stamp);
-        host.Store.Delay = TimeSpan.FromMilliseconds(1);
 
-        using var response = await host.SendAsync("/");
+        using var response = await SendWithTheWriteHeldAsync(host);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, StoreAtResponseStart.Read(response));
@@ -62,9 +78,8 @@ public sealed class CommitParityTests
                 await context.Response.WriteAsync("world");
             }),
             beforeSessions: StoreAtResponseStart.Stamp);
-        host.Store.Delay = TimeSpan.FromMilliseconds(1);
 
-        using var response = await host.SendAsync("/");
+        using var response = await SendWithTheWriteHeldAsync(host);
 
         Assert.Equal("hello, world", await response.Content.ReadAsStringAsync());
         Assert.Equal(1, StoreAtResponseStart.Read(response));
@@ -82,9 +97,8 @@ public sealed class CommitParityTests
                 await context.Response.WriteAsync("session saved");
             }),
             beforeSessions: StoreAtResponseStart.Stamp);
-        host.Store.Delay = TimeSpan.FromMilliseconds(1);
 
-        using var response = await host.SendAsync("/");
+        using var response = await SendWithTheWriteHeldAsync(host);
 
         Assert.Equal("session saved", await response.Content.ReadAsStringAsync());
         Assert.Equal(1, StoreAtResponseStart.Read(response));

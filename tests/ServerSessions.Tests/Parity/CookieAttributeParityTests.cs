@@ -17,23 +17,26 @@ public sealed class CookieAttributeParityTests
     {
         // The browser would never send a /foo/bar cookie back to "/": a session made here could never be used again.
         await using var host = await StartScopedAsync();
+        await AssertASessionIsMadeInsideTheCookiePathAsync(host);
 
         using var response = await host.SendAsync("/");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(SetCookies.All(response));
-        Assert.Equal(0, host.Store.Count("set"));
+        Assert.Equal(1, host.Store.Count("set")); // only the one made inside the path
     }
 
     [Fact]
     public async Task RequestOutsideCookiePath_WithOddHostHeader_GetsNoCookie()
     {
         await using var host = await StartScopedAsync();
+        await AssertASessionIsMadeInsideTheCookiePathAsync(host);
 
         using var response = await host.SendAsync("/", configure: r => r.Headers.TryAddWithoutValidation("Host", "http://foo/bar"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(SetCookies.All(response));
+        Assert.Equal(1, host.Store.Count("set"));
     }
 
     [Fact]
@@ -71,11 +74,13 @@ public sealed class CookieAttributeParityTests
     {
         // PathBase "/foo" + Path "/foo/bar" is "/foo/foo/bar": outside "/foo/bar", whatever the Path alone says.
         await using var host = await StartScopedAsync(app => app.UsePathBase("/foo"));
+        await AssertASessionIsMadeInsideTheCookiePathAsync(host);
 
         using var response = await host.SendAsync("/foo/foo/bar");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(SetCookies.All(response));
+        Assert.Equal(1, host.Store.Count("set"));
     }
 
     [Fact]
@@ -315,6 +320,14 @@ public sealed class CookieAttributeParityTests
         await using var host = await SessionTestHost.StartAsync(ExpressApps.Hit, o => o.Cookie.Partitioned = true);
         using var response = await host.SendAsync("/");
         Assert.True(CookieAttributes.Of(response).ContainsKey("Partitioned"));
+    }
+
+    // The precondition of a "no cookie outside the path" case: the same app makes a session, with a cookie, at the path itself.
+    private static async Task AssertASessionIsMadeInsideTheCookiePathAsync(SessionTestHost host)
+    {
+        using var inside = await host.SendAsync("/foo/bar");
+        Assert.Equal("/foo/bar", CookieAttributes.Of(inside)["Path"]);
+        Assert.Equal(1, host.Store.Count("set"));
     }
 
     // express's path tests run its default app (saveUninitialized on, session untouched), so a cookie means "a session was made here".

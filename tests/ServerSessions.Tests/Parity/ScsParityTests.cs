@@ -70,6 +70,7 @@ public sealed class ScsParityTests
         });
         using var put = await host.SendAsync("/put");
         var pair = SetCookies.Pair(put);
+        Assert.NotNull(await host.Memory.GetAsync(SetCookies.IdOf(pair), default));
 
         using var destroyed = await host.SendAsync("/destroy", pair);
 
@@ -91,6 +92,7 @@ public sealed class ScsParityTests
         });
         using var put = await host.SendAsync("/put");
         var oldPair = SetCookies.Pair(put);
+        Assert.NotNull(await host.Memory.GetAsync(SetCookies.IdOf(oldPair), default));
 
         using var renewed = await host.SendAsync("/renew", oldPair);
         var newPair = SetCookies.Pair(renewed);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using ServerSessions.Testing;
 using ServerSessions.Tests.Infrastructure;
 
 namespace ServerSessions.Tests.Parity;
@@ -19,13 +20,14 @@ public sealed class SessionMethodParityTests
         await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/", async (ServerSession session) =>
         {
             session.Set("hit", true);
+            var before = session.Keys.Count();
             await session.DestroyAsync();
-            return session.Keys.Count().ToString(CultureInfo.InvariantCulture);
+            return string.Create(CultureInfo.InvariantCulture, $"{before} before, {session.Keys.Count()} after");
         }));
 
         using var response = await host.SendAsync("/");
 
-        Assert.Equal("0", await response.Content.ReadAsStringAsync());
+        Assert.Equal("1 before, 0 after", await response.Content.ReadAsStringAsync());
         Assert.Empty(SetCookies.All(response));
         Assert.Equal(0, host.Memory.Count);
     }
@@ -47,6 +49,7 @@ public sealed class SessionMethodParityTests
         }));
         using var first = await host.SendAsync("/");
         var oldId = SetCookies.IdOf(SetCookies.Pair(first));
+        Assert.NotNull(await host.Memory.GetAsync(oldId, default));
 
         using var second = await host.SendAsync("/", SetCookies.Pair(first));
 
@@ -77,7 +80,7 @@ public sealed class SessionMethodParityTests
                 using var client = ((TestServer)context.RequestServices.GetRequiredService<IServer>()).CreateClient();
                 using var bar = new HttpRequestMessage(HttpMethod.Get, "/bar");
                 bar.Headers.Add("Cookie", context.Request.Headers.Cookie.ToString());
-                using var response = await client.SendAsync(bar);
+                using var response = await client.SendAsync(bar).Within("the inner request of the same session");
                 await session.ReloadAsync();
                 return "saw " + session.Get<string>("url");
             });

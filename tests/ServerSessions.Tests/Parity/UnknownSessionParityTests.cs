@@ -11,6 +11,7 @@ public sealed class UnknownSessionParityTests
         await using var host = await SessionTestHost.StartAsync(ExpressApps.Numbered);
         using var first = await host.SendAsync("/");
         var pair = SetCookies.Pair(first);
+        Assert.NotNull(await host.Memory.GetAsync(SetCookies.IdOf(pair), default)); // there, until the test deletes it
         await host.Memory.DestroyAsync(SetCookies.IdOf(pair), default);
 
         using var second = await host.SendAsync("/", pair);
@@ -24,6 +25,7 @@ public sealed class UnknownSessionParityTests
         await using var host = await SessionTestHost.StartAsync(ExpressApps.Numbered);
         using var first = await host.SendAsync("/");
         var pair = SetCookies.Pair(first);
+        Assert.NotNull(await host.Memory.GetAsync(SetCookies.IdOf(pair), default)); // there, until the test deletes it
         await host.Memory.DestroyAsync(SetCookies.IdOf(pair), default);
 
         using var second = await host.SendAsync("/", pair);

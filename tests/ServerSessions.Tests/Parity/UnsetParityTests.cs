@@ -45,14 +45,28 @@ public sealed class UnsetParityTests
     [Fact]
     public async Task UnsetDestroy_OnABrandNewSession_SetsNoCookieAndStoresNothing()
     {
+        // express's case runs with saveUninitialized on, where a brand new session is stored and given a cookie unless unset.
         await using var host = await SessionTestHost.StartAsync(
-            app => app.MapGet("/", (ServerSession session) => session.Unset()),
-            o => o.Unset = UnsetBehavior.Destroy);
+            app =>
+            {
+                app.MapGet("/", (ServerSession session) => session.Unset());
+                app.MapGet("/kept", (ServerSession session) => session.IsNew ? "new" : "old");
+            },
+            o =>
+            {
+                o.Unset = UnsetBehavior.Destroy;
+                o.SaveUninitialized = true;
+            });
+        using var kept = await host.SendAsync("/kept");
+        Assert.Equal("new", await kept.Content.ReadAsStringAsync());
+        Assert.NotNull(SetCookies.Find(kept)); // without Unset, a brand new session is stored with a cookie
+        Assert.Equal(1, host.Memory.Count);
 
         using var response = await host.SendAsync("/");
 
         Assert.Empty(SetCookies.All(response));
-        Assert.Equal(0, host.Memory.Count);
+        Assert.Equal(1, host.Memory.Count); // still only the kept one
+        Assert.Equal(1, host.Store.Count("set"));
     }
 
     private static void MapUnsetOnSecondRequest(WebApplication app) =>

@@ -87,6 +87,7 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
 
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
 
+        Assert.Contains("Session:Redis:Configuration", error.Message, StringComparison.Ordinal); // the error is about that setting
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 

@@ -93,6 +93,7 @@ public sealed class SqliteServerSessionsBuilderExtensionsTests : IDisposable
 
         Assert.Equal(path, store.Path);
         await store.SetAsync("a", new SessionRecord(new byte[] { 1 }, time.GetUtcNow().AddMinutes(1)), CancellationToken.None);
+        Assert.NotNull(await store.GetAsync("a", CancellationToken.None));
         time.Advance(TimeSpan.FromMinutes(1));
         Assert.Null(await store.GetAsync("a", CancellationToken.None)); // expiry follows the TimeProvider from DI
     }

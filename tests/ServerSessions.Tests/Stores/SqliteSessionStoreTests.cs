@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ServerSessions.Sqlite;
+using ServerSessions.Testing;
 
 namespace ServerSessions.Tests.Stores;
 
@@ -48,10 +49,12 @@ public sealed class SqliteSessionStoreTests : IDisposable
     {
         var store = Open();
         await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
+        Assert.True(new FileInfo(DatabasePath + "-wal").Length > 0, "The committed write is in the write-ahead log before the store closes.");
 
         await store.DisposeAsync();
 
         Assert.False(File.Exists(DatabasePath + "-wal") && new FileInfo(DatabasePath + "-wal").Length > 0);
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM sessions")); // checkpointed into the database file
     }
 
     [Fact]
@@ -85,7 +88,10 @@ public sealed class SqliteSessionStoreTests : IDisposable
         await canceled.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.SetAsync("a", Record("alpha", Start.AddHours(1)), canceled.Token).AsTask());
+        // Writes commit in order: once a later one has, an applied "a" would have committed too.
+        await store.SetAsync("b", Record("beta", Start.AddHours(1)), None);
 
+        Assert.Equal(Bytes("beta"), (await store.GetAsync("b", None))?.Payload.ToArray());
         Assert.Null(await store.GetAsync("a", None));
     }
 
@@ -124,7 +130,8 @@ public sealed class SqliteSessionStoreTests : IDisposable
         await store.SetAsync("touched", Record("t", Start.AddMinutes(10)), None);
         await store.SetAsync("destroyed", Record("d", Start.AddMinutes(10)), None);
         await store.SetAsync("lapsed", Record("l", Start.AddMinutes(10)), None);
-        Assert.NotNull(await store.GetAsync("touched", None)); // all three cached now
+        Assert.NotNull(await store.GetAsync("touched", None));
+        Assert.Equal(3, store.Cache!.Count); // all three cached now
 
         await store.TouchAsync("touched", Start.AddMinutes(30), None);
         await store.DestroyAsync("destroyed", None);
@@ -161,11 +168,13 @@ public sealed class SqliteSessionStoreTests : IDisposable
         await store.SetAsync("a", Record("new", Start.AddHours(1)), None); // committed, so cached
         await store.DestroyAsync("a", None);                              // and dropped from the cache again
         var commitsBefore = store.Cache!.Commits - 1;                      // a read that began before the destroy...
+        store.Cache.AddRead("b", Record("b", Start.AddHours(1)), store.Cache.Commits); // (a read that began after it is cached)
+        Assert.Equal(1, store.Cache.Count);
 
         store.Cache.AddRead("a", Record("old", Start.AddHours(1)), commitsBefore); // ...and found the older row
 
         Assert.Null(await store.GetAsync("a", None));
-        Assert.Equal(0, store.Cache.Count);
+        Assert.Equal(1, store.Cache.Count);
     }
 
     [Fact]
@@ -206,11 +215,7 @@ public sealed class SqliteSessionStoreTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(5));
 
         // The sweep runs on the timer's thread; wait for it rather than for a guessed duration.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Scalar("SELECT COUNT(*) FROM sessions") != 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await Bounded.UntilAsync(() => Scalar("SELECT COUNT(*) FROM sessions") == 1, "the timer's sweep to delete the expired session");
 
         Assert.Equal(["live"], Strings("SELECT id FROM sessions"));
     }

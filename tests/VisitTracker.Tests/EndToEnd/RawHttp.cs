@@ -26,21 +26,26 @@ internal static class RawHttp
 
         request.Append("\r\n");
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(ServerSessions.Testing.Bounded.Limit);
         using var client = new TcpClient();
-        await client.ConnectAsync(app.Host, app.Port, timeout.Token);
-        var stream = client.GetStream();
-        // Latin-1 maps each char to the one byte it stands for, so tests can send any byte.
-        await stream.WriteAsync(Encoding.Latin1.GetBytes(request.ToString()), timeout.Token);
-
         using var received = new MemoryStream();
         try
         {
+            await client.ConnectAsync(app.Host, app.Port, timeout.Token);
+            var stream = client.GetStream();
+            // Latin-1 maps each char to the one byte it stands for, so tests can send any byte.
+            await stream.WriteAsync(Encoding.Latin1.GetBytes(request.ToString()), timeout.Token);
             await stream.CopyToAsync(received, timeout.Token);
         }
         catch (IOException) when (received.Length > 0)
         {
             // The server answered and reset the connection without reading the rest of an oversized request.
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"Waited {ServerSessions.Testing.Bounded.Limit.TotalSeconds:0} s for {app}'s complete answer to a raw request " +
+                $"(the server closes the connection after an HTTP/1.0 answer); got {received.Length} bytes.");
         }
 
         return Parse(Encoding.UTF8.GetString(received.ToArray()));

@@ -18,6 +18,7 @@ public sealed class SessionFreeResponseTests
         Assert.Contains("h1", await css.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.False(css.Headers.Contains("Set-Cookie"));
         Assert.Null(visitor.Cookie);
+        await AssertAFirstVisitGetsASessionAsync(visitor);
     }
 
     [Fact]
@@ -50,6 +51,7 @@ public sealed class SessionFreeResponseTests
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.False(response.Headers.Contains("Set-Cookie"));
+        await AssertAFirstVisitGetsASessionAsync(visitor);
     }
 
     [Fact]
@@ -62,5 +64,16 @@ public sealed class SessionFreeResponseTests
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.False(response.Headers.Contains("Set-Cookie"));
+        await AssertAFirstVisitGetsASessionAsync(visitor);
+    }
+
+    /// <summary>
+    /// The other half of a "no cookie" case: the same visitor's next page view is its first (nothing was counted
+    /// before) and does get a session cookie, so the app was not simply sending none.
+    /// </summary>
+    private static async Task AssertAFirstVisitGetsASessionAsync(Visitor visitor)
+    {
+        Assert.Equal(1, await visitor.VisitAsync());
+        Assert.NotNull(visitor.Cookie);
     }
 }

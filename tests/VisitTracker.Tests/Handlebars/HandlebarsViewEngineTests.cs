@@ -92,8 +92,10 @@ public sealed class HandlebarsViewEngineTests : IDisposable
     public void ViewByPath_IsNotFound()
     {
         _views.Write("index.hbs", "x");
+        var engine = new HandlebarsViewEngine(_views.Path);
+        Assert.True(engine.FindView(ViewRendering.ActionContext(), "index", isMainPage: true).Success); // found by its name
 
-        var result = new HandlebarsViewEngine(_views.Path).GetView(null, "/index.hbs", isMainPage: true);
+        var result = engine.GetView(null, "/index.hbs", isMainPage: true);
 
         Assert.False(result.Success);
     }

@@ -204,6 +204,39 @@ public sealed class RedisServer : IAsyncDisposable
         return await ReadReplyAsync(stream, timeout.Token);
     }
 
+    /// <summary>
+    /// Keeps a process that <paramref name="start"/> describes (redis-server's supervisor, redis-cli) on the real clock when
+    /// the test process runs under <c>faketime</c>, as ./test.sh runs the clock tests 400 days behind and ahead: Redis is
+    /// the real external clock those runs hold the tests against, and libfaketime, inherited through <c>LD_PRELOAD</c>,
+    /// hangs redis-server at startup (libfaketime reports recursive <c>clock_gettime</c> calls while it initialises, and the
+    /// server never answers). Drops libfaketime from <c>LD_PRELOAD</c> (any other preloaded library stays) and every
+    /// <c>FAKETIME*</c> variable.
+    /// </summary>
+    /// <param name="start">The process to start.</param>
+    internal static void UseRealClock(ProcessStartInfo start)
+    {
+        foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("FAKETIME", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        if (start.Environment.TryGetValue("LD_PRELOAD", out var preload) && preload is not null)
+        {
+            // ld.so separates preloaded libraries with spaces or colons.
+            var kept = preload.Split([' ', ':'], StringSplitOptions.RemoveEmptyEntries)
+                .Where(library => !library.Contains("faketime", StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            if (kept.Count == 0)
+            {
+                start.Environment.Remove("LD_PRELOAD");
+            }
+            else
+            {
+                start.Environment["LD_PRELOAD"] = string.Join(':', kept);
+            }
+        }
+    }
+
     internal static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(folder => Path.Combine(folder, name))
@@ -274,6 +307,7 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        UseRealClock(start);
         foreach (var argument in (string[])["-c", Supervisor, "redis-test-server", Directory!, .. _arguments])
         {
             start.ArgumentList.Add(argument);
@@ -383,13 +417,13 @@ public sealed class RedisServer : IAsyncDisposable
 
     private static async Task WaitUntilExitedAsync(int pid, TimeSpan limit)
     {
-        var deadline = DateTime.UtcNow + limit;
+        var waited = Stopwatch.StartNew();
         while (pid > 0 && IsAlive(pid))
         {
-            if (DateTime.UtcNow >= deadline)
+            if (waited.Elapsed >= limit)
             {
                 Kill(pid);
-                deadline = DateTime.UtcNow + limit;
+                waited.Restart();
             }
 
             await Task.Delay(20);
@@ -587,6 +621,7 @@ public sealed class RedisCluster : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        RedisServer.UseRealClock(start);
         start.ArgumentList.Add("--cluster");
         start.ArgumentList.Add("create");
         foreach (var node in nodes)
@@ -622,7 +657,7 @@ public sealed class RedisCluster : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        var deadline = DateTime.UtcNow + ReadyTimeout;
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             var infos = await Task.WhenAll(Nodes.Select(node => node.CommandAsync("CLUSTER", "INFO")));
@@ -633,7 +668,7 @@ public sealed class RedisCluster : IAsyncDisposable
                 return;
             }
 
-            if (DateTime.UtcNow >= deadline)
+            if (waited.Elapsed >= ReadyTimeout)
             {
                 throw new InvalidOperationException($"The Redis cluster was not ready within {ReadyTimeout.TotalSeconds} s:\n{string.Join("\n---\n", infos)}");
             }

@@ -165,7 +165,7 @@ internal abstract class AppProcess : IAsyncDisposable
     {
         using var client = CreateClient();
         client.Timeout = TimeSpan.FromSeconds(5);
-        var deadline = DateTime.UtcNow + StartTimeout;
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             if (_process.HasExited)
@@ -197,7 +197,7 @@ internal abstract class AppProcess : IAsyncDisposable
                 // Listening but slow to start.
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (waited.Elapsed > StartTimeout)
             {
                 throw new TimeoutException($"{Name} did not serve within {StartTimeout}. Output:\n{Output}");
             }

@@ -22,11 +22,26 @@ public sealed class HostingTests
     [Fact]
     public async Task PortVariable_SetsThePort()
     {
+        // The port is picked free on 127.0.0.1 and bound by the app later; StartAsync starts it again on another port if
+        // it was taken meanwhile (on either loopback address).
         await using var app = await VisitTrackerProcess.StartAsync(portFromEnvironment: true);
+        var port = app.BaseAddress.Port;
         using var visitor = new Visitor(app);
 
+        // The app binds http://localhost:PORT, which Kestrel takes as both loopback addresses (IPv6 where the machine has
+        // it): one session, served on each of them (the visitor's address is 127.0.0.1).
+        Assert.Contains($"Now listening on: http://localhost:{port}", app.Output, StringComparison.Ordinal);
         Assert.Equal(1, await visitor.VisitAsync());
-        Assert.Contains($"http://localhost:{app.BaseAddress.Port}", app.Output, StringComparison.Ordinal);
+        var cookie = Assert.IsType<string>(visitor.Cookie);
+        if (HasIPv6Loopback())
+        {
+            using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://[::1]:{port}/"));
+            request.Headers.Add("Cookie", cookie);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(2, Visitor.CountIn(await response.Content.ReadAsStringAsync()));
+        }
     }
 
     [Theory]
@@ -95,5 +110,24 @@ public sealed class HostingTests
 
         Assert.DoesNotContain("Secure", Assert.Single(plain.HeaderValues("Set-Cookie")), StringComparison.Ordinal);
         Assert.EndsWith("; Path=/; HttpOnly; Secure; SameSite=Lax", Assert.Single(proxied.HeaderValues("Set-Cookie")), StringComparison.Ordinal);
+    }
+
+    private static bool HasIPv6Loopback()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var listener = new TcpListener(IPAddress.IPv6Loopback, 0);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

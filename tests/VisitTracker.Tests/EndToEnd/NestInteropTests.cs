@@ -8,6 +8,7 @@ namespace VisitTracker.Tests.EndToEnd;
 /// VisitTracker and the seed's NestJS app (express-session, connect-redis) on one Redis with one secret share their
 /// sessions: the same cookie, the same <c>sess:&lt;id&gt;</c> record, whichever app the visitor reaches.
 /// </summary>
+[Trait("Clock", "Real")]
 public sealed partial class NestInteropTests
 {
     private const string Secret = "s3cret";

@@ -3,8 +3,45 @@ using ServerSessions.Testing;
 namespace VisitTracker.Tests.EndToEnd;
 
 /// <summary>Two VisitTracker instances on one Redis with one secret are one app to a visitor.</summary>
+[Trait("Clock", "Real")]
 public sealed class TwoInstancesTests
 {
+    [Fact]
+    public async Task InstancesWithClocksHoursApart_ShareOneCookie_AndRedisKeepsTheSessionForTheIdleTimeout()
+    {
+        const string Secret = "a secret both instances share";
+        await using var redis = await RedisServer.StartAsync();
+        await using var ahead = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, FakeClock.Environment(TimeSpan.FromHours(2)));
+        await using var behind = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, FakeClock.Environment(TimeSpan.FromHours(-2)));
+        using var visitor = new Visitor(ahead);
+        var idleTimeout = TimeSpan.FromDays(1); // VisitTracker's default
+
+        for (var visit = 1; visit <= 4; visit++)
+        {
+            var node = visit % 2 == 1 ? ahead : behind;
+            var offset = TimeSpan.FromHours(node == ahead ? 2 : -2);
+            using (var response = await visitor.SendAsync(HttpMethod.Get, "/", node))
+            {
+                Assert.Equal(visit, node.CountIn(await response.Content.ReadAsStringAsync()));
+
+                // The node's clock really is off: its Date header against Redis's clock, the real one (this process's may
+                // be moved too, in test.sh's runs with the clock moved).
+                var skew = response.Headers.Date!.Value - await RedisNowAsync(redis);
+                Assert.True((skew - offset).Duration() < TimeSpan.FromMinutes(1), $"The node's clock is {skew} from Redis's, not {offset}.");
+            }
+
+            // Redis's own count of the time the key has left: each node sent the time until its expiry, by its own clock.
+            var key = "sess:" + ExpressCookie.Parse(visitor.Cookie!).Id;
+            var ttl = TimeSpan.FromMilliseconds(long.Parse((await redis.CommandAsync("PTTL", key))[1..], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(
+                (ttl - idleTimeout).Duration() <= TimeSpan.FromSeconds(60),
+                $"After visit {visit} ({(node == ahead ? "2 h ahead" : "2 h behind")}), Redis keeps the session for {ttl}, not about {idleTimeout}.\n{node.Output}");
+        }
+    }
+    // Redis's clock (TIME's Unix seconds), which test.sh never moves.
+    private static async Task<DateTimeOffset> RedisNowAsync(RedisServer redis) => DateTimeOffset.FromUnixTimeSeconds(
+        long.Parse(await redis.CommandAsync("EVAL", "return redis.call('TIME')[1]", "0"), System.Globalization.CultureInfo.InvariantCulture));
+
     [Fact]
     public async Task OneCookie_AlternatingBetweenInstances_CountsWithoutGap()
     {

@@ -23,6 +23,6 @@ internal static partial class Log
     [LoggerMessage(2204, LogLevel.Information, "Redis session store closed its connection to {Endpoints}.")]
     public static partial void Closed(this ILogger logger, string endpoints);
 
-    [LoggerMessage(2205, LogLevel.Error, "{Reason} Requests that need a session answer 503 until then.")]
+    [LoggerMessage(2205, LogLevel.Error, "{Reason} Until it is, requests that need a session answer 503.")]
     public static partial void UnsupportedServer(this ILogger logger, string reason);
 }

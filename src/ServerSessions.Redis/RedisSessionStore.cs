@@ -33,8 +33,9 @@ namespace ServerSessions.Redis;
 /// <para>
 /// Faults are exceptions from the methods: while Redis is unreachable commands fail at once instead of queueing, and
 /// a command that gets no answer fails after <see cref="RedisSessionStoreOptions.OperationTimeout"/>. The connection
-/// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>SET … NX GET</c>; each server is
-/// checked as the store connects to it, and an older one fails every operation with a message that says so.
+/// is re-established in the background. Needs Redis 7.0 or later (or Valkey) for <c>SET … NX GET</c>; each server's version
+/// (from <c>INFO</c>, or the configuration's <c>version=</c> where <c>INFO</c> is denied) is checked as the store connects
+/// to it, and while one is older every operation fails with a message that says so.
 /// </para>
 /// </remarks>
 public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
@@ -110,9 +111,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _failedEndpoints = new(StringComparer.Ordinal);
     private readonly Lock _disposeLock = new();
     private Task? _disposal;
-
-    // Why the connected servers cannot run the store's commands (too old), or null: checked at each (re)connection.
-    private volatile string? _unsupported;
+    private readonly RedisVersionRequirement _versions;
 
     /// <summary>
     /// Creates the store and starts connecting in the background; the constructor never waits for Redis, and the
@@ -120,7 +119,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     /// </summary>
     /// <param name="options">The Redis configuration, key prefix and timeout.</param>
     /// <param name="cookie">The session cookie's settings, written into each value as express-session's <c>cookie</c> object.</param>
-    /// <param name="timeProvider">The clock that decides expiry.</param>
+    /// <param name="timeProvider">The clock expiries are instants on: each is sent to Redis as the time until it by this clock, and read back as now plus the time Redis says is left.</param>
     /// <param name="logger">Where the store reports its connection's failures and recoveries.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public RedisSessionStore(RedisSessionStoreOptions options, SessionCookieOptions cookie, TimeProvider timeProvider, ILogger<RedisSessionStore> logger)
@@ -146,7 +145,8 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         _time = timeProvider;
         _logger = logger;
         _operationTimeout = options.OperationTimeout;
-        var configuration = ClientConfiguration(options);
+        _versions = new RedisVersionRequirement(logger);
+        var configuration = RedisClientConfiguration.From(options);
         _endpoints = Describe(configuration.EndPoints);
         _logger.Connecting(_endpoints, _keyPrefix, options.OperationTimeout);
         _connection = ConnectAsync(configuration);
@@ -374,8 +374,16 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     {
         -2 or 0 => null,
         -1 => new SessionRecord(_layout.FromStored(value ?? []), DateTimeOffset.MaxValue),
-        _ => new SessionRecord(_layout.FromStored(value ?? []), _time.GetUtcNow().AddMilliseconds(remainingMs)),
+        _ => new SessionRecord(_layout.FromStored(value ?? []), ExpiryIn(remainingMs)),
     };
+
+    // Now plus the time left, on the store's clock; a time to live that reaches past the calendar's end (a peer's huge
+    // TTL, a clock far behind) is a session that never expires.
+    private DateTimeOffset ExpiryIn(long remainingMs)
+    {
+        var now = _time.GetUtcNow();
+        return remainingMs < (DateTimeOffset.MaxValue - now).TotalMilliseconds ? now.AddMilliseconds(remainingMs) : DateTimeOffset.MaxValue;
+    }
 
     // One subscription per store, made on first need: each release names the session it frees.
     private Task SubscribeAsync(CancellationToken cancellationToken)
@@ -403,26 +411,6 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         }).WaitAsync(_operationTimeout);
     }
 
-    private static ConfigurationOptions ClientConfiguration(RedisSessionStoreOptions options)
-    {
-        var configuration = ConfigurationOptions.Parse(options.Configuration!);
-        var timeout = (int)options.OperationTimeout.TotalMilliseconds;
-
-        // Start while Redis is down and reconnect by itself; never queue commands while disconnected (the default), so a
-        // request during an outage fails at once with a 503 instead of waiting for a timeout.
-        configuration.AbortOnConnectFail = false;
-        configuration.ConnectRetry = 1;
-        configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        configuration.ConnectTimeout = timeout;
-        configuration.SyncTimeout = timeout;
-        configuration.AsyncTimeout = timeout;
-
-        // The default waits ConnectTimeout / 2 and more between attempts, growing to 10 s; sessions should come back
-        // within a couple of seconds of Redis.
-        configuration.ReconnectRetryPolicy = new ExponentialRetry(500, 2000);
-        return configuration;
-    }
-
     private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration)
     {
         var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
@@ -447,9 +435,9 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
                 _logger.ConnectionRestored(Describe(e.EndPoint));
             }
 
-            CheckVersions(connection); // the server may have been replaced by another while the connection was down
+            _versions.Check(connection, Describe);
         };
-        CheckVersions(connection);
+        _versions.Check(connection, Describe);
         if (!connection.IsConnected)
         {
             _logger.NotConnected(_endpoints);
@@ -469,25 +457,8 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
         // Only the first operations wait here, while the store's first connection attempt is under way.
         var connection = _connection.IsCompletedSuccessfully ? _connection.Result : await _connection.WaitAsync(_operationTimeout, cancellationToken);
-        if (_unsupported is { } reason)
-        {
-            throw new NotSupportedException(reason);
-        }
-
+        _versions.ThrowIfUnsupported();
         return connection.GetDatabase();
-    }
-
-    private void CheckVersions(ConnectionMultiplexer connection)
-    {
-        var reason = RedisVersionRequirement.Check(
-            connection.GetServers().Where(server => server.IsConnected).Select(server => (server.EndPoint, server.Version)),
-            Describe);
-        if (reason is not null && reason != _unsupported)
-        {
-            _logger.UnsupportedServer(reason);
-        }
-
-        _unsupported = reason;
     }
 
     // The client gives up on a command after OperationTimeout; a caller that cancels stops waiting sooner, though a

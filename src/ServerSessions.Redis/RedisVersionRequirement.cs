@@ -1,12 +1,13 @@
-using System.Net;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace ServerSessions.Redis;
 
 /// <summary>
-/// The oldest Redis the store's commands run on, checked against each server it connects to: an older server would
-/// answer the lease's first command with a syntax error on every request, which says nothing about the cause.
+/// The oldest Redis the store's commands run on, checked against each server the store connects to: an older server
+/// would answer the lease's first command with a syntax error on every request, which says nothing about the cause.
 /// </summary>
-internal static class RedisVersionRequirement
+internal sealed class RedisVersionRequirement(ILogger logger)
 {
     /// <summary>
     /// Redis 7.0: taking a lease is <c>SET … NX GET</c> (<c>NX</c> and <c>GET</c> together came in 7.0). Every other command
@@ -15,13 +16,43 @@ internal static class RedisVersionRequirement
     /// </summary>
     public static readonly Version Minimum = new(7, 0);
 
+    private readonly Lock _lock = new();
+    private volatile string? _unsupported;
+
     /// <summary>Why the store cannot use <paramref name="version"/> at <paramref name="endpoint"/>, or null if it can.</summary>
     public static string? Check(string endpoint, Version version) => version >= Minimum
         ? null
         : $"Redis {version} at {endpoint} is older than {Minimum.ToString(2)}, which the Redis session store needs "
-            + "(its lease is taken with SET … NX GET); upgrade Redis to 7.0 or later, or use Valkey.";
+            + $"(its lease is taken with SET … NX GET); upgrade Redis to {Minimum.ToString(2)} or later, or use Valkey.";
 
-    /// <summary>The first reason, among the connected <paramref name="servers"/>, the store cannot use them; null if none.</summary>
-    public static string? Check(IEnumerable<(EndPoint Endpoint, Version Version)> servers, Func<EndPoint, string> describe) =>
-        servers.Select(server => Check(describe(server.Endpoint), server.Version)).FirstOrDefault(reason => reason is not null);
+    /// <summary>Fails an operation while a connected server is too old, with the reason.</summary>
+    /// <exception cref="NotSupportedException">A connected server is older than <see cref="Minimum"/>.</exception>
+    public void ThrowIfUnsupported()
+    {
+        if (_unsupported is { } reason)
+        {
+            throw new NotSupportedException(reason);
+        }
+    }
+
+    /// <summary>
+    /// Checks every server <paramref name="connection"/> is connected to, as it connects and after each reconnection (the
+    /// server may have been replaced meanwhile); logs a server found too old once, until the check passes again.
+    /// </summary>
+    public void Check(IConnectionMultiplexer connection, Func<System.Net.EndPoint, string> describe)
+    {
+        lock (_lock)
+        {
+            var reason = connection.GetServers()
+                .Where(server => server.IsConnected)
+                .Select(server => Check(describe(server.EndPoint), server.Version))
+                .FirstOrDefault(reason => reason is not null);
+            if (reason is not null && reason != _unsupported)
+            {
+                logger.UnsupportedServer(reason);
+            }
+
+            _unsupported = reason;
+        }
+    }
 }

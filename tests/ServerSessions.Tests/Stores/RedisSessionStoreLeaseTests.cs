@@ -545,7 +545,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
             public async Task ExecuteAsync(HttpContext httpContext)
             {
                 change._inResult.SetResult();
-                await change._resume.Task;
+                await change._resume.Task.Within("the test to resume the late change");
                 session.Set("late", true);
                 await httpContext.Response.WriteAsync("done");
             }

@@ -1,4 +1,3 @@
-using System.Net;
 using ServerSessions.Redis;
 
 namespace ServerSessions.Tests.Stores;
@@ -27,21 +26,5 @@ public sealed class RedisVersionRequirementTests
         Assert.Contains($"Redis {version} at 10.0.0.5:6379", reason, StringComparison.Ordinal);
         Assert.Contains("older than 7.0", reason, StringComparison.Ordinal);
         Assert.Contains("SET … NX GET", reason, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void AmongSeveralServers_TheFirstTooOldOneIsNamed()
-    {
-        var servers = new (EndPoint, Version)[]
-        {
-            (new DnsEndPoint("a", 7000), new Version(7, 2, 4)),
-            (new DnsEndPoint("b", 7000), new Version(6, 2, 6)),
-            (new DnsEndPoint("c", 7000), new Version(6, 0, 0)),
-        };
-
-        var reason = RedisVersionRequirement.Check(servers, endpoint => ((DnsEndPoint)endpoint).Host);
-
-        Assert.StartsWith("Redis 6.2.6 at b ", reason, StringComparison.Ordinal);
-        Assert.Null(RedisVersionRequirement.Check(servers[..1], endpoint => ((DnsEndPoint)endpoint).Host));
     }
 }

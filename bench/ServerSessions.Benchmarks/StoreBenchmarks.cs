@@ -80,6 +80,12 @@ public class StoreBenchmarks
     [Benchmark, BenchmarkCategory("Set")]
     public ValueTask RedisSet() => _redis.SetAsync(Id, Record(), default);
 
+    [Benchmark(Baseline = true), BenchmarkCategory("Touch")]
+    public ValueTask MemoryTouch() => _memory.TouchAsync(Id, DateTimeOffset.UtcNow.AddDays(1), default);
+
+    [Benchmark, BenchmarkCategory("Touch")]
+    public ValueTask RedisTouch() => _redis.TouchAsync(Id, DateTimeOffset.UtcNow.AddDays(1), default);
+
     // A fresh array per write, as the session hands the store one.
     private SessionRecord Record() => new((byte[])_payload.Clone(), DateTimeOffset.UtcNow.AddDays(1));
 }

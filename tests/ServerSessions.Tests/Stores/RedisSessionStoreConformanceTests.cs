@@ -42,17 +42,13 @@ public sealed class RedisSessionStoreConformanceTests : SessionStoreConformanceT
 
     protected override async Task PassAsync(DateTimeOffset instant)
     {
-        var left = (long)Math.Ceiling((instant - DateTimeOffset.UtcNow).TotalMilliseconds);
-        if (left > 0)
-        {
-            // Set after every session key of the test, with the time to live the store would give a key expiring at the
-            // instant now (and 5 ms more, for the keys' own trips to Redis): once Redis has expired it, it has expired them.
-            left += 5;
-            var probe = _prefix + "probe-" + Guid.NewGuid().ToString("N");
-            Assert.Equal("+OK", await _server!.CommandAsync("SET", probe, "", "PX", left.ToString(CultureInfo.InvariantCulture)));
-            await Bounded.UntilAsync(async () => await _server.CommandAsync("EXISTS", probe) == ":0", $"Redis to expire a key given {left} ms to live");
-        }
-
+        // Set after every session key of the test, with the time to live the store would give a key expiring at the
+        // instant now, and 100 ms more for the keys' own trips to Redis (even an instant already past gets those): once
+        // Redis has expired the probe, it has expired them.
+        var left = Math.Max(0, (long)Math.Ceiling((instant - DateTimeOffset.UtcNow).TotalMilliseconds)) + 100;
+        var probe = _prefix + "probe-" + Guid.NewGuid().ToString("N");
+        Assert.Equal("+OK", await _server!.CommandAsync("SET", probe, "", "PX", left.ToString(CultureInfo.InvariantCulture)));
+        await Bounded.UntilAsync(async () => await _server.CommandAsync("EXISTS", probe) == ":0", $"Redis to expire a key given {left} ms to live");
         await base.PassAsync(instant);
     }
 }

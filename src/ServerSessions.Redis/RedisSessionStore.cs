@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -40,78 +39,13 @@ namespace ServerSessions.Redis;
 /// </remarks>
 public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 {
-    // The lock key holds the holder's token, with '+' appended once another request found it taken: only then does the
-    // release publish a wake-up, so an uncontended request costs no pub/sub message. (Tokens are hex: never a '+'.)
-
-    // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease (and
-    // marks it contended), else takes it and returns {1} for a missing session or {1, value, ms it has left (-1: none)}.
-    // Run when plain commands found the lease taken (see GetAndLeaseAsync); it may be free again by then. This holder's
-    // own lease is taken again, mark and all.
-    private const string LeaseScript = """
-        local owner = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'GET', 'PX', ARGV[2])
-        if owner then
-            if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then
-                if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[2], owner .. '+', 'KEEPTTL') end
-                return {0, redis.call('PTTL', KEYS[2])}
-            end
-            redis.call('SET', KEYS[2], owner, 'PX', ARGV[2])
-        end
-        local value = redis.call('GET', KEYS[1])
-        if not value then return {1} end
-        return {1, value, redis.call('PTTL', KEYS[1])}
-        """;
-
-    // KEYS = lock. Marks the lease contended, if someone holds it: returns 1 if so, 0 if it is free.
-    private const string MarkContendedScript = """
-        local owner = redis.call('GET', KEYS[1])
-        if not owner then return 0 end
-        if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[1], owner .. '+', 'KEEPTTL') end
-        return 1
-        """;
-
-    // KEYS = lock; ARGV = holder, lease ms.
-    private const string RenewScript = """
-        local owner = redis.call('GET', KEYS[1])
-        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
-        return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        """;
-
-    // KEYS = session, lock; ARGV = holder, value, ms to live ('' deletes the session), '1' to release, channel, id.
-    private const string SetLeasedScript = """
-        local owner = redis.call('GET', KEYS[2])
-        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
-        if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
-        if ARGV[4] == '1' then
-            redis.call('DEL', KEYS[2])
-            if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
-        end
-        return 1
-        """;
-
-    // KEYS = lock; ARGV = holder, channel, id.
-    private const string ReleaseScript = """
-        local owner = redis.call('GET', KEYS[1])
-        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
-        redis.call('DEL', KEYS[1])
-        if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
-        return 1
-        """;
-
-    private readonly Task<ConnectionMultiplexer> _connection;
-    private readonly string _releases;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
-    private readonly Lock _subscribeLock = new();
-    private Task? _subscription;
+    private readonly RedisConnection _connection;
+    private readonly RedisReleaseSignal _releases;
     private readonly string _keyPrefix;
     private readonly ConnectRedisLayout _layout;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly string _endpoints;
-    private readonly TimeSpan _operationTimeout;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _failedEndpoints = new(StringComparer.Ordinal);
     private readonly Lock _disposeLock = new();
     private Task? _disposal;
-    private readonly RedisVersionRequirement _versions;
 
     /// <summary>
     /// Creates the store and starts connecting in the background; the constructor never waits for Redis, and the
@@ -140,16 +74,10 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         }
 
         _keyPrefix = options.KeyPrefix;
-        _releases = options.KeyPrefix + "released";
         _layout = new ConnectRedisLayout(cookie);
         _time = timeProvider;
-        _logger = logger;
-        _operationTimeout = options.OperationTimeout;
-        _versions = new RedisVersionRequirement(logger);
-        var configuration = RedisClientConfiguration.From(options);
-        _endpoints = Describe(configuration.EndPoints);
-        _logger.Connecting(_endpoints, _keyPrefix, options.OperationTimeout);
-        _connection = ConnectAsync(configuration);
+        _connection = new RedisConnection(options, logger);
+        _releases = new RedisReleaseSignal(_connection, options.KeyPrefix + "released", options.OperationTimeout);
     }
 
     /// <summary>The Redis key of the session <paramref name="id"/>.</summary>
@@ -195,7 +123,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
 
         // Taken, perhaps by this holder: the script decides atomically, and marks another's lease contended.
         var result = await Bounded(
-            database.ScriptEvaluateAsync(LeaseScript, [key, lockKey], [holder, milliseconds]),
+            database.ScriptEvaluateAsync(RedisScripts.Lease, [key, lockKey], [holder, milliseconds]),
             cancellationToken);
         var parts = (RedisResult[])result!;
         if ((long)parts[0] == 0)
@@ -212,7 +140,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(holder);
         var database = await DatabaseAsync(cancellationToken);
-        var result = await Bounded(database.ScriptEvaluateAsync(RenewScript, [LockKey(id)], [holder, LeaseMilliseconds(duration)]), cancellationToken);
+        var result = await Bounded(database.ScriptEvaluateAsync(RedisScripts.Renew, [LockKey(id)], [holder, LeaseMilliseconds(duration)]), cancellationToken);
         return (long)result == 1;
     }
 
@@ -229,9 +157,9 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         RedisValue ttl = expired ? RedisValue.EmptyString : milliseconds;
         var result = await Bounded(
             database.ScriptEvaluateAsync(
-                SetLeasedScript,
+                RedisScripts.SetLeased,
                 [Key(id), LockKey(id)],
-                [holder, value, ttl, release ? "1" : "0", _releases, id]),
+                [holder, value, ttl, release ? "1" : "0", _releases.Channel, id]),
             cancellationToken);
         return (long)result == 1;
     }
@@ -242,22 +170,21 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(holder);
         var database = await DatabaseAsync(cancellationToken);
-        await Bounded(database.ScriptEvaluateAsync(ReleaseScript, [LockKey(id)], [holder, _releases, id]), cancellationToken);
+        await Bounded(database.ScriptEvaluateAsync(RedisScripts.Release, [LockKey(id)], [holder, _releases.Channel, id]), cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task WaitForReleaseAsync(string id, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
-        await SubscribeAsync(cancellationToken);
-        var waiter = _waiters.GetOrAdd(id, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiter = await _releases.ListenAsync(id, cancellationToken);
         try
         {
             // Registered first, then checked: a release published between the caller's failed attempt and now is not
             // missed. The check marks whoever holds the lease now (perhaps a newer holder than the one the failed
             // attempt marked) as contended, so that its release is published too.
             var database = await DatabaseAsync(cancellationToken);
-            if ((long)await Bounded(database.ScriptEvaluateAsync(MarkContendedScript, [LockKey(id)]), cancellationToken) == 0)
+            if ((long)await Bounded(database.ScriptEvaluateAsync(RedisScripts.MarkContended, [LockKey(id)]), cancellationToken) == 0)
             {
                 return;
             }
@@ -270,8 +197,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         }
         finally
         {
-            // Another waiter of this ID in this process sharing the entry then falls back on its own timeout.
-            _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(id, waiter));
+            _releases.StopListening(id, waiter);
         }
     }
 
@@ -344,7 +270,7 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
     {
         lock (_disposeLock)
         {
-            _disposal ??= CloseAsync();
+            _disposal ??= _connection.CloseAsync();
         }
 
         return new ValueTask(_disposal);
@@ -385,110 +311,15 @@ public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
         return remainingMs < (DateTimeOffset.MaxValue - now).TotalMilliseconds ? now.AddMilliseconds(remainingMs) : DateTimeOffset.MaxValue;
     }
 
-    // One subscription per store, made on first need: each release names the session it frees.
-    private Task SubscribeAsync(CancellationToken cancellationToken)
-    {
-        lock (_subscribeLock)
-        {
-            if (_subscription is null || _subscription.IsFaulted || _subscription.IsCanceled)
-            {
-                _subscription = SubscribeCoreAsync();
-            }
-
-            return _subscription.WaitAsync(cancellationToken);
-        }
-    }
-
-    private async Task SubscribeCoreAsync()
-    {
-        var connection = _connection.IsCompletedSuccessfully ? _connection.Result : await _connection.WaitAsync(_operationTimeout);
-        await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_releases), (_, message) =>
-        {
-            if (_waiters.TryRemove((string)message!, out var waiter))
-            {
-                waiter.TrySetResult();
-            }
-        }).WaitAsync(_operationTimeout);
-    }
-
-    private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration)
-    {
-        var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
-
-        // The client reports every failed reconnection attempt; log the outage and the recovery once each.
-        connection.ConnectionFailed += (_, e) =>
-        {
-            if (e.ConnectionType == ConnectionType.Interactive && _failedEndpoints.TryAdd(Describe(e.EndPoint), 0))
-            {
-                _logger.ConnectionFailed(Describe(e.EndPoint), e.FailureType, e.Exception);
-            }
-        };
-        connection.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType != ConnectionType.Interactive)
-            {
-                return;
-            }
-
-            if (_failedEndpoints.TryRemove(Describe(e.EndPoint), out byte _))
-            {
-                _logger.ConnectionRestored(Describe(e.EndPoint));
-            }
-
-            _versions.Check(connection, Describe);
-        };
-        _versions.Check(connection, Describe);
-        if (!connection.IsConnected)
-        {
-            _logger.NotConnected(_endpoints);
-            foreach (var endpoint in configuration.EndPoints)
-            {
-                _failedEndpoints.TryAdd(Describe(endpoint), 0);
-            }
-        }
-
-        return connection;
-    }
-
-    private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    private ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposal is not null, this);
-
-        // Only the first operations wait here, while the store's first connection attempt is under way.
-        var connection = _connection.IsCompletedSuccessfully ? _connection.Result : await _connection.WaitAsync(_operationTimeout, cancellationToken);
-        _versions.ThrowIfUnsupported();
-        return connection.GetDatabase();
+        return _connection.DatabaseAsync(cancellationToken);
     }
 
     // The client gives up on a command after OperationTimeout; a caller that cancels stops waiting sooner, though a
     // command already sent may still apply.
     private static Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? operation.WaitAsync(cancellationToken) : operation;
-
-    private async Task CloseAsync()
-    {
-        ConnectionMultiplexer connection;
-        try
-        {
-            connection = await _connection;
-        }
-        catch (Exception)
-        {
-            return; // no connection was made: nothing to close
-        }
-
-        await connection.CloseAsync(allowCommandsToComplete: true);
-        await connection.DisposeAsync();
-        _logger.Closed(_endpoints);
-    }
-
-    private static string Describe(IEnumerable<EndPoint> endpoints) => string.Join(", ", endpoints.Select(Describe));
-
-    private static string Describe(EndPoint? endpoint) => endpoint switch
-    {
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        null => "(unknown)",
-        _ => endpoint.ToString() ?? "(unknown)",
-    };
 }

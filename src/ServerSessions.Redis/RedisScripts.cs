@@ -1,0 +1,65 @@
+namespace ServerSessions.Redis;
+
+/// <summary>
+/// The lease's Lua scripts: each checks the lock key and writes in one atomic step (Redis 7 has no plain command for a
+/// write conditional on a key's value).
+/// </summary>
+internal static class RedisScripts
+{
+    // The lock key holds the holder's token, with '+' appended once another request found it taken: only then does the
+    // release publish a wake-up, so an uncontended request costs no pub/sub message. (Tokens are hex: never a '+'.)
+
+    // KEYS = session, lock; ARGV = holder, lease ms. Returns {0, lease ms left} when another holder has the lease (and
+    // marks it contended), else takes it and returns {1} for a missing session or {1, value, ms it has left (-1: none)}.
+    // Run when plain commands found the lease taken (see RedisSessionStore.GetAndLeaseAsync); it may be free again by
+    // then. This holder's own lease is taken again, mark and all.
+    public const string Lease = """
+        local owner = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'GET', 'PX', ARGV[2])
+        if owner then
+            if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then
+                if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[2], owner .. '+', 'KEEPTTL') end
+                return {0, redis.call('PTTL', KEYS[2])}
+            end
+            redis.call('SET', KEYS[2], owner, 'PX', ARGV[2])
+        end
+        local value = redis.call('GET', KEYS[1])
+        if not value then return {1} end
+        return {1, value, redis.call('PTTL', KEYS[1])}
+        """;
+
+    // KEYS = lock. Marks the lease contended, if someone holds it: returns 1 if so, 0 if it is free.
+    public const string MarkContended = """
+        local owner = redis.call('GET', KEYS[1])
+        if not owner then return 0 end
+        if string.sub(owner, -1) ~= '+' then redis.call('SET', KEYS[1], owner .. '+', 'KEEPTTL') end
+        return 1
+        """;
+
+    // KEYS = lock; ARGV = holder, lease ms.
+    public const string Renew = """
+        local owner = redis.call('GET', KEYS[1])
+        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
+        return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        """;
+
+    // KEYS = session, lock; ARGV = holder, value, ms to live ('' deletes the session), '1' to release, channel, id.
+    public const string SetLeased = """
+        local owner = redis.call('GET', KEYS[2])
+        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
+        if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+        if ARGV[4] == '1' then
+            redis.call('DEL', KEYS[2])
+            if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+        end
+        return 1
+        """;
+
+    // KEYS = lock; ARGV = holder, channel, id.
+    public const string Release = """
+        local owner = redis.call('GET', KEYS[1])
+        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
+        redis.call('DEL', KEYS[1])
+        if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+        return 1
+        """;
+}

@@ -10,7 +10,8 @@ public sealed class ServerSessionOptions
 {
     /// <summary>
     /// The secret that signs the session cookie (HMAC-SHA256). Set this or <see cref="Secrets"/>, not both. When
-    /// neither is set, a 256-bit secret is generated once and kept in <see cref="SecretFile"/>.
+    /// neither is set, a 256-bit secret is generated: kept in <see cref="SecretFile"/> and reused after restarts when
+    /// there is one, else a fresh one each start (every cookie from before a restart is then refused).
     /// </summary>
     public string? Secret { get; set; }
 

@@ -118,15 +118,10 @@ mapfile -t assemblies < <(sed -n 's|.*Path="tests/[^"]*/\([^/"]*\)\.csproj".*|\1
 results=TestResults/test.sh
 rm -rf "$results"
 
-# The value of a TRX attribute on the first line that has the element, e.g. trx_attribute file ResultSummary outcome.
-trx_attribute() {
-  grep -m 1 -o "<$2 [^>]*" "$1" | grep -o " $3=\"[^\"]*\"" | head -n 1 | cut -d '"' -f 2 || true
-}
-
 # A counter of the TRX file's summary (total, executed, passed, failed, …); 0 when absent.
 trx_counter() {
   local value
-  value=$(trx_attribute "$1" Counters "$2")
+  value=$(grep -m 1 -o "<Counters [^>]*" "$1" | grep -o " $2=\"[^\"]*\"" | cut -d '"' -f 2 || true)
   [[ $value =~ ^[0-9]+$ ]] && echo "$value" || echo 0
 }
 

@@ -87,9 +87,9 @@ internal sealed class RedisConnection
                 _logger.ConnectionRestored(Describe(e.EndPoint));
             }
 
-            _versions.Check(connection, Describe);
+            _versions.CheckServers(connection, Describe);
         };
-        _versions.Check(connection, Describe);
+        _versions.CheckServers(connection, Describe);
         if (!connection.IsConnected)
         {
             _logger.NotConnected(_endpoints);

@@ -39,7 +39,7 @@ internal sealed class RedisVersionRequirement(ILogger logger)
     /// Checks every server <paramref name="connection"/> is connected to, as it connects and after each reconnection (the
     /// server may have been replaced meanwhile); logs a server found too old once, until the check passes again.
     /// </summary>
-    public void Check(IConnectionMultiplexer connection, Func<System.Net.EndPoint, string> describe)
+    public void CheckServers(IConnectionMultiplexer connection, Func<System.Net.EndPoint, string> describe)
     {
         lock (_lock)
         {

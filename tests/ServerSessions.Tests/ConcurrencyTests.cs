@@ -75,7 +75,7 @@ public sealed class ConcurrencyTests
         var waiter = host.SendAsync("/hold", cookie);
 
         // The waiter is queued behind the holder's lock, not inside the action.
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 1, "the second request to queue behind the held session");
+        await Bounded.UntilAsync(() => Locks(host).WaitingCount == 1, "the second request to queue behind the held session");
         Assert.Equal(1, hold.Entered);
         Assert.False(waiter.IsCompleted);
 
@@ -95,7 +95,7 @@ public sealed class ConcurrencyTests
         var holder = host.SendAsync("/hold", busy);
         await hold.Inside;
         var burst = Enumerable.Range(0, 20).Select(_ => host.SendAsync("/count", busy)).ToArray();
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 20, "20 requests of the busy session to queue behind its holder");
+        await Bounded.UntilAsync(() => Locks(host).WaitingCount == 20, "20 requests of the busy session to queue behind its holder");
 
         // While the busy session is held and 20 more of its requests queue: a new visitor and another session are served at once.
         Assert.Equal("1", await host.GetStringAsync("/count"));
@@ -127,9 +127,9 @@ public sealed class ConcurrencyTests
         var request = new HttpRequestMessage(HttpMethod.Get, "/count");
         request.Headers.Add("Cookie", cookie);
         var waiter = host.Client.SendAsync(request, abort.Token);
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 1, "the request to queue behind the held session");
+        await Bounded.UntilAsync(() => Locks(host).WaitingCount == 1, "the request to queue behind the held session");
         await abort.CancelAsync();
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 0, "the aborted request to leave the queue");
+        await Bounded.UntilAsync(() => Locks(host).WaitingCount == 0, "the aborted request to leave the queue");
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.Within("the aborted request's cancellation"));
 
         hold.Release();
@@ -278,10 +278,10 @@ public sealed class ConcurrencyTests
         await hold.Inside;
 
         var waiter = host.SendAsync("/count", cookie);
-        await WaitUntilAsync(() => Locks(host).WaitingCount == 1, "the request to queue behind the held session");
+        await Bounded.UntilAsync(() => Locks(host).WaitingCount == 1, "the request to queue behind the held session");
 
         // The wait's timer starts just after the waiter is queued: advance once it exists, so no jump lands before it.
-        await WaitUntilAsync(() => timers!.Started(lockTimeout) == 1, "the waiter to start its LockTimeout timer");
+        await Bounded.UntilAsync(() => timers!.Started(lockTimeout) == 1, "the waiter to start its LockTimeout timer");
         host.Time.Advance(lockTimeout - TimeSpan.FromMilliseconds(1));
         Assert.False(waiter.IsCompleted, "The waiter gave up before LockTimeout had passed.");
         host.Time.Advance(TimeSpan.FromMilliseconds(1));

@@ -27,7 +27,6 @@ internal sealed class SessionTestHost : IAsyncDisposable
     {
         _app = app;
         Store = store;
-        Clock = clock;
         _time = clock as FakeTimeProvider;
         Memory = memory;
         Client = app.GetTestClient();
@@ -41,9 +40,6 @@ internal sealed class SessionTestHost : IAsyncDisposable
 
     /// <summary>The host's fake clock; a host started on another clock has none.</summary>
     public FakeTimeProvider Time => _time ?? throw new InvalidOperationException("This host runs on the real clock: there is no fake clock to move.");
-
-    /// <summary>The clock the app, its sessions and its store run on.</summary>
-    public TimeProvider Clock { get; }
 
     public TestServer Server => (TestServer)_app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
 

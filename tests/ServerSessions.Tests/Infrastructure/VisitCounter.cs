@@ -1,5 +1,4 @@
 using System.Globalization;
-using ServerSessions.Testing;
 
 namespace ServerSessions.Tests.Infrastructure;
 
@@ -21,11 +20,4 @@ internal static class VisitCounter
         Assert.Equal("1", await response.Content.ReadAsStringAsync());
         return SetCookies.Pair(response);
     }
-
-    /// <summary>
-    /// Bounded polling of a condition (not of time): the state it waits for is reached by other tasks. Fails after
-    /// <see cref="Bounded.Limit"/> with a message naming <paramref name="what"/>.
-    /// </summary>
-    public static Task WaitUntilAsync(Func<bool> condition, string what = "the condition the test waits for") =>
-        Bounded.UntilAsync(condition, what);
 }

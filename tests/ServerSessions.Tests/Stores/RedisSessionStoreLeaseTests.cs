@@ -65,7 +65,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var waiter = b.SendAsync("/hold", cookie);
 
         // The second node found the lease taken and waits for its release, outside the action.
-        await WaitUntilAsync(() => b.Store.Count("wait") >= 1, "node b to wait for the lease");
+        await Bounded.UntilAsync(() => b.Store.Count("wait") >= 1, "node b to wait for the lease");
         Assert.Equal(1, hold.Entered);
         Assert.False(waiter.IsCompleted);
 
@@ -93,7 +93,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var holder = a.SendAsync("/hold", contended);
         await hold.Inside;
         var waiter = b.SendAsync("/count", contended);
-        await WaitUntilAsync(() => b.Store.Count("wait") >= 1, "node b to wait for the lease");
+        await Bounded.UntilAsync(() => b.Store.Count("wait") >= 1, "node b to wait for the lease");
         hold.Release();
         (await holder.Within("the holder's response")).Dispose();
         (await waiter.Within("the waiting node's response")).Dispose();
@@ -189,7 +189,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         using var failed = await a.SendAsync("/count", cookie).Within("the response to a request whose lease came too late");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         Assert.Equal(1, a.Store.Count("lease")); // the lease was asked for (and granted in Redis), then released
-        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)), "the late-granted lease to be released");
+        await Bounded.UntilAsync(() => !Redis.KeyExists(LockKey(id)), "the late-granted lease to be released");
 
         late = false;
         Assert.Equal("2", await a.GetStringAsync("/count", cookie));
@@ -355,7 +355,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         Assert.True(await Redis.StringSetAsync(Prefix + id, "{not json", TimeSpan.FromMinutes(1)));
 
         Assert.Equal("corrupt twice", await a.GetStringAsync("/retry", cookie).Within("the retried load's response"));
-        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)), "the lease to be released"); // released in the background as the request failed
+        await Bounded.UntilAsync(() => !Redis.KeyExists(LockKey(id)), "the lease to be released"); // released in the background as the request failed
         Assert.Equal(2, a.Store.Count("lease"));
     }
 
@@ -418,7 +418,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         // The test server hands the endpoint's exception to the client.
         await Assert.ThrowsAsync<InvalidOperationException>(() => a.SendAsync("/fail", cookie));
 
-        await WaitUntilAsync(() => !Redis.KeyExists(LockKey(id)), "the failed request's lease to be released");
+        await Bounded.UntilAsync(() => !Redis.KeyExists(LockKey(id)), "the failed request's lease to be released");
         Assert.Equal("2", await a.GetStringAsync("/count", cookie));
     }
 
@@ -434,7 +434,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
         var taken = await LeaseExpiryAsync(id); // by Redis's clock, so comparable with a later reading of it
 
         // Every LockTimeout / 3 by the app's clock, the lease is extended back to LockTimeout: its end moves later.
-        await WaitUntilAsync(() => a.Store.Count("renew") >= 1, "a renewal of the lease");
+        await Bounded.UntilAsync(() => a.Store.Count("renew") >= 1, "a renewal of the lease");
         await Bounded.UntilAsync(async () => await LeaseExpiryAsync(id) > taken, "the lease's expiry in Redis to move later");
 
         hold.Release();

@@ -15,7 +15,7 @@ namespace ServerSessions.Redis;
 /// <c>SET</c>, a touch is one <c>PEXPIRE</c>, a destroy is one <c>UNLINK</c>.
 /// </para>
 /// <para>
-/// Requests of one session on different app instances take turns through a lease (<see cref="ISessionLeaseStore"/>):
+/// Requests of one session on different app instances take turns through a lease (<see cref="IServerSessionLeaseStore"/>):
 /// the key <c>{&lt;prefix&gt;&lt;id&gt;}:lock</c>, hash-tagged with the session key so that it shares the session's
 /// cluster slot, holds the holder's token and expires with the lease (<c>SET … PX</c>). Taking the lease and loading
 /// the session is one round trip of plain commands (and a script only when the lease was taken), saving and releasing
@@ -37,7 +37,7 @@ namespace ServerSessions.Redis;
 /// to it, and while one is older every operation fails with a message that says so.
 /// </para>
 /// </remarks>
-public sealed class RedisSessionStore : ISessionLeaseStore, IAsyncDisposable
+public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposable
 {
     private readonly RedisConnection _connection;
     private readonly RedisReleaseSignal _releases;

@@ -16,7 +16,7 @@ namespace ServerSessions.Sqlite;
 /// Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
 /// <see cref="DisposeAsync"/> commits every pending write before closing.
 /// </remarks>
-public sealed class SqliteSessionStore : ISessionStore, IAsyncDisposable
+public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable
 {
     private readonly DatabaseLockFile _lockFile;
     private readonly SessionWriter _writer;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace ServerSessions;
 
 /// <summary>
-/// A request's lease on one session in a store shared by several processes (<see cref="ISessionLeaseStore"/>): taken
+/// A request's lease on one session in a store shared by several processes (<see cref="IServerSessionLeaseStore"/>): taken
 /// with the load, renewed every <c>LockTimeout / 3</c> while the request runs, given up with the save or on its own.
 /// Once it has lapsed or been taken over, saving under it is refused: the holder's changes must not overwrite a newer write.
 /// </summary>
@@ -12,13 +12,13 @@ internal sealed class HeldLease
     private static readonly string ProcessToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
     private static long s_holders;
     private readonly SessionRuntime _runtime;
-    private readonly ISessionLeaseStore _store;
+    private readonly IServerSessionLeaseStore _store;
     private readonly string _holder;
     private ITimer? _renewal;
     private volatile bool _lost;
     private int _ended;
 
-    private HeldLease(SessionRuntime runtime, ISessionLeaseStore store, string id, string holder)
+    private HeldLease(SessionRuntime runtime, IServerSessionLeaseStore store, string id, string holder)
     {
         _runtime = runtime;
         _store = store;
@@ -35,7 +35,7 @@ internal sealed class HeldLease
     /// <see cref="SessionBusyException"/>.
     /// </summary>
     public static async Task<(HeldLease Lease, SessionRecord? Record)> AcquireAsync(
-        SessionRuntime runtime, ISessionLeaseStore store, string id, DateTimeOffset waitDeadline, CancellationToken cancellationToken)
+        SessionRuntime runtime, IServerSessionLeaseStore store, string id, DateTimeOffset waitDeadline, CancellationToken cancellationToken)
     {
         var options = runtime.Options;
         var holder = NewHolder();
@@ -158,13 +158,13 @@ internal sealed class HeldLease
 
     private Task ReleaseCoreAsync(CancellationToken cancellationToken) => ReleaseAsync(_runtime, _store, Id, _holder, cancellationToken);
 
-    private static async Task ReleaseWhenSettledAsync(SessionRuntime runtime, ISessionLeaseStore store, string id, string holder, Task pending)
+    private static async Task ReleaseWhenSettledAsync(SessionRuntime runtime, IServerSessionLeaseStore store, string id, string holder, Task pending)
     {
         await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await ReleaseAsync(runtime, store, id, holder, CancellationToken.None);
     }
 
-    private static async Task ReleaseAsync(SessionRuntime runtime, ISessionLeaseStore store, string id, string holder, CancellationToken cancellationToken)
+    private static async Task ReleaseAsync(SessionRuntime runtime, IServerSessionLeaseStore store, string id, string holder, CancellationToken cancellationToken)
     {
         try
         {

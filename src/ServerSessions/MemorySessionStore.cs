@@ -8,7 +8,7 @@ namespace ServerSessions;
 /// sessions are never returned and are swept in the background). Sessions are lost when the process ends; use it for
 /// tests, development and single-instance apps that can afford that.
 /// </summary>
-public sealed class MemorySessionStore : ISessionStore, IDisposable
+public sealed class MemorySessionStore : IServerSessionStore, IDisposable
 {
     private const int SweepChunk = 1024;
     private readonly MemorySessionTable _table = new();

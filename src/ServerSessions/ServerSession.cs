@@ -52,7 +52,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     private bool _storeWritten;       // written or touched during this request already
     private bool _completed;
     private string? _lockedId;        // the session this request holds the lock of (Serialized concurrency)
-    private HeldLease? _lease;        // this request's lease in a shared store (ISessionLeaseStore)
+    private HeldLease? _lease;        // this request's lease in a shared store (IServerSessionLeaseStore)
     private string? _releasedLeaseId; // the session whose lease this request gave up early, with the result filter's commit
     private HashSet<string>? _lateChanges; // keys changed since then, applied onto the stored session at the next save
     private bool _lateMaxAge;         // MaxAge changed since then
@@ -537,7 +537,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
             }
         }
 
-        ISessionLeaseStore? leaseStore = null;
+        IServerSessionLeaseStore? leaseStore = null;
         var waitDeadline = Now() + options.LockTimeout;
         if (_cookieId is not null && options.Concurrency == SessionConcurrency.Serialized && !IsReadOnly)
         {
@@ -551,7 +551,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
                 _lockedId = _cookieId;
             }
 
-            leaseStore = _runtime.Store as ISessionLeaseStore;
+            leaseStore = _runtime.Store as IServerSessionLeaseStore;
         }
 
         SessionRecord? found = null;
@@ -685,7 +685,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     // (destroyed by that request, or expired): a late change must not bring it back.
     private async Task<bool> RebaseAsync(CancellationToken cancellationToken)
     {
-        var store = (ISessionLeaseStore)_runtime.Store;
+        var store = (IServerSessionLeaseStore)_runtime.Store;
         var (lease, record) = await HeldLease.AcquireAsync(_runtime, store, _id, Now() + _runtime.Options.LockTimeout, cancellationToken);
         _lease = lease;
         _releasedLeaseId = null;

@@ -87,7 +87,7 @@ public sealed class ServerSessionOptions
     /// <summary>
     /// How long a request waits for an earlier request of the same session before it gives up with <c>503</c> and
     /// <c>Retry-After</c> (<see cref="SessionConcurrency.Serialized"/> only). Default 10 seconds. On a store shared by
-    /// several processes (<see cref="ISessionLeaseStore"/>) it is also the duration of the lease a request holds in the
+    /// several processes (<see cref="IServerSessionLeaseStore"/>) it is also the duration of the lease a request holds in the
     /// store, renewed every third of it while the request runs, so a killed process frees its sessions within it.
     /// </summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -57,7 +57,7 @@ public sealed class ServerSessionsBuilder
     /// one would differ per instance, and no instance would accept another's cookies.
     /// </param>
     /// <returns>This builder.</returns>
-    public ServerSessionsBuilder AddStore(string name, Func<IServiceProvider, ISessionStore> factory, bool shared = false)
+    public ServerSessionsBuilder AddStore(string name, Func<IServiceProvider, IServerSessionStore> factory, bool shared = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);

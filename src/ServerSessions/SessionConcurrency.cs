@@ -6,7 +6,7 @@ public enum SessionConcurrency
     /// <summary>
     /// Requests of one session that use it run their session work one at a time, first come first served: each
     /// sees the previous one's changes, so no update is lost. The default. Within a process they queue on an in-process
-    /// lock; a store shared by several processes that implements <see cref="ISessionLeaseStore"/> (Redis) also leases
+    /// lock; a store shared by several processes that implements <see cref="IServerSessionLeaseStore"/> (Redis) also leases
     /// the session to one request at a time across processes, and refuses the save of a request whose lease lapsed.
     /// </summary>
     Serialized,

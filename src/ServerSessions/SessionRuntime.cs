@@ -45,7 +45,7 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
 
     public ServerSessionOptions Options { get; }
 
-    public ISessionStore Store { get; }
+    public IServerSessionStore Store { get; }
 
     public CookieSigner Signer { get; }
 

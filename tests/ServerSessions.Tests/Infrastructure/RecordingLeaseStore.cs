@@ -6,7 +6,7 @@ namespace ServerSessions.Tests.Infrastructure;
 /// A <see cref="RecordingStore"/> around a store that leases sessions, so the middleware still sees the lease interface;
 /// lease calls are recorded as "lease", "renew", "set-leased", "release" and "wait".
 /// </summary>
-internal sealed class RecordingLeaseStore(ISessionLeaseStore inner) : RecordingStore(inner), ISessionLeaseStore
+internal sealed class RecordingLeaseStore(IServerSessionLeaseStore inner) : RecordingStore(inner), IServerSessionLeaseStore
 {
     public async ValueTask<SessionLease> GetAndLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken)
     {

@@ -8,11 +8,11 @@ namespace ServerSessions.Tests.Infrastructure;
 /// Wraps a real store, counting every call and optionally failing or holding them at a gate, so tests can check exactly
 /// what the middleware asked of the store.
 /// </summary>
-internal class RecordingStore(ISessionStore inner) : ISessionStore
+internal class RecordingStore(IServerSessionStore inner) : IServerSessionStore
 {
     public ConcurrentQueue<string> Calls { get; } = new();
 
-    public ISessionStore Inner { get; } = inner;
+    public IServerSessionStore Inner { get; } = inner;
 
     /// <summary>Set to make every call of that kind ("get", "set", "destroy", "touch") throw.</summary>
     public ConcurrentDictionary<string, Exception> Failures { get; } = new();

@@ -50,7 +50,7 @@ internal sealed class SessionTestHost : IAsyncDisposable
         Action<ServerSessionOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         Action<WebApplication>? beforeSessions = null,
-        Func<TimeProvider, ISessionStore>? store = null,
+        Func<TimeProvider, IServerSessionStore>? store = null,
         TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -59,7 +59,7 @@ internal sealed class SessionTestHost : IAsyncDisposable
         var time = clock ?? new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var memory = new MemorySessionStore(new MemorySessionStoreOptions(), time);
         var inner = store?.Invoke(time) ?? memory;
-        var recording = inner is ISessionLeaseStore leases ? new RecordingLeaseStore(leases) : new RecordingStore(inner);
+        var recording = inner is IServerSessionLeaseStore leases ? new RecordingLeaseStore(leases) : new RecordingStore(inner);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddRouting();
         builder.Services

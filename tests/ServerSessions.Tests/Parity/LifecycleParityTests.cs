@@ -16,12 +16,12 @@ public sealed class LifecycleParityTests
     public async Task PublicSurface_OffersSessionStoreContractAndMemoryStore()
     {
         Assert.True(typeof(ServerSession).IsPublic);
-        Assert.True(typeof(ISessionStore).IsPublic && typeof(ISessionStore).IsInterface);
+        Assert.True(typeof(IServerSessionStore).IsPublic && typeof(IServerSessionStore).IsInterface);
         Assert.True(typeof(MemorySessionStore).IsPublic);
         using var memory = new MemorySessionStore();
 
         // The memory store, used through the contract alone (on the real clock it defaults to), keeps what it is given.
-        ISessionStore store = memory;
+        IServerSessionStore store = memory;
         var record = new SessionRecord("""{"visits":1}"""u8.ToArray(), DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddHours(1));
         await store.SetAsync("public-surface", record, default);
         var loaded = await store.GetAsync("public-surface", default);

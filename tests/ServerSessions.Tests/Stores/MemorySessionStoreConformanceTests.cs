@@ -5,6 +5,6 @@ namespace ServerSessions.Tests.Stores;
 
 public sealed class MemorySessionStoreConformanceTests : SessionStoreConformanceTests
 {
-    protected override ISessionStore CreateStore(FakeTimeProvider time) =>
+    protected override IServerSessionStore CreateStore(FakeTimeProvider time) =>
         new MemorySessionStore(new MemorySessionStoreOptions(), time, NullLogger<MemorySessionStore>.Instance);
 }

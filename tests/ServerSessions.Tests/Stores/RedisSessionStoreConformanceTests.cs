@@ -30,7 +30,7 @@ public sealed class RedisSessionStoreConformanceTests : SessionStoreConformanceT
         }
     }
 
-    protected override ISessionStore CreateStore(FakeTimeProvider time)
+    protected override IServerSessionStore CreateStore(FakeTimeProvider time)
     {
         _server = RedisServer.Shared.WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
         return new RedisSessionStore(

@@ -553,7 +553,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     // Takes the lease in Redis, then fails as a reply that came too late would, while late() says so.
-    private sealed class LateReplyStore(RedisSessionStore inner, Func<bool> late) : ISessionLeaseStore
+    private sealed class LateReplyStore(RedisSessionStore inner, Func<bool> late) : IServerSessionLeaseStore
     {
         public async ValueTask<SessionLease> GetAndLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken)
         {
@@ -583,7 +583,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
             inner.TouchAsync(id, expires, cancellationToken);
     }
 
-    private static ISessionLeaseStore Store(SessionTestHost host) => (ISessionLeaseStore)host.Store.Inner;
+    private static IServerSessionLeaseStore Store(SessionTestHost host) => (IServerSessionLeaseStore)host.Store.Inner;
 
     private string LockKey(string id) => "{" + Prefix + id + "}:lock";
 
@@ -597,7 +597,7 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 
     private async Task<SessionTestHost> StartNodeAsync(
         Action<ServerSessionOptions>? configure = null, Action<WebApplication>? map = null,
-        Func<RedisSessionStore, ISessionLeaseStore>? wrap = null)
+        Func<RedisSessionStore, IServerSessionLeaseStore>? wrap = null)
     {
         var host = await SessionTestHost.StartAsync(
             map ?? (app => app.MapGet("/count", Count)),

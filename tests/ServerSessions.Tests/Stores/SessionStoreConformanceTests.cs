@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace ServerSessions.Tests.Stores;
 
 /// <summary>
-/// The <see cref="ISessionStore"/> contract, run against every store: each store's test class derives from this one
+/// The <see cref="IServerSessionStore"/> contract, run against every store: each store's test class derives from this one
 /// and says how to build the store on the suite's fake clock, and, for a store that expires sessions by a clock of its
 /// own (Redis), how to let that clock pass an instant.
 /// </summary>
@@ -15,7 +15,7 @@ namespace ServerSessions.Tests.Stores;
 public abstract class SessionStoreConformanceTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private ISessionStore? _store;
+    private IServerSessionStore? _store;
 
     /// <summary>The real now when the test begins, to the millisecond; the fake clock is there until the test moves it.</summary>
     protected DateTimeOffset Start { get; private set; } = RealNow();
@@ -28,7 +28,7 @@ public abstract class SessionStoreConformanceTests : IAsyncLifetime
     /// </summary>
     protected virtual TimeSpan ExpiryTolerance => TimeSpan.Zero;
 
-    protected ISessionStore Store => _store ?? throw new InvalidOperationException("The store is built in InitializeAsync.");
+    protected IServerSessionStore Store => _store ?? throw new InvalidOperationException("The store is built in InitializeAsync.");
 
     public async Task InitializeAsync()
     {
@@ -55,7 +55,7 @@ public abstract class SessionStoreConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Builds the store under test on <paramref name="time"/>.</summary>
-    protected abstract ISessionStore CreateStore(FakeTimeProvider time);
+    protected abstract IServerSessionStore CreateStore(FakeTimeProvider time);
 
     /// <summary>
     /// Brings the store's clock to <paramref name="instant"/>: moves the fake clock there. A store that expires sessions by

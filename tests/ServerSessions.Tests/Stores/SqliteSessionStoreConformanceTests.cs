@@ -16,7 +16,7 @@ public class SqliteSessionStoreConformanceTests : SessionStoreConformanceTests
         _folder.Dispose();
     }
 
-    protected override ISessionStore CreateStore(FakeTimeProvider time) => new SqliteSessionStore(
+    protected override IServerSessionStore CreateStore(FakeTimeProvider time) => new SqliteSessionStore(
         new SqliteSessionStoreOptions { Path = _folder.File("sessions.db"), CacheSize = CacheSize }, time, NullLogger<SqliteSessionStore>.Instance);
 }
 

@@ -13,12 +13,12 @@ namespace ServerSessions;
 /// </para>
 /// <para>
 /// Every method may be called concurrently for different IDs and for the same ID. A store shared by several
-/// processes serializes the requests of one session across them by also implementing <see cref="ISessionLeaseStore"/>
+/// processes serializes the requests of one session across them by also implementing <see cref="IServerSessionLeaseStore"/>
 /// (a lease taken with the load and released with the save); a store whose layout must carry express-session's <c>cookie</c> envelope
 /// (connect-redis) derives it from the payload and expiry it is given.
 /// </para>
 /// </remarks>
-public interface ISessionStore
+public interface IServerSessionStore
 {
     /// <summary>Reads a session.</summary>
     /// <param name="id">The session ID.</param>

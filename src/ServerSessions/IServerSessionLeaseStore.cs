@@ -15,14 +15,14 @@ namespace ServerSessions;
 /// </para>
 /// <para>
 /// The lease only excludes other users of this interface: a process that writes the store through
-/// <see cref="ISessionStore"/> alone (or through another framework) is not held back by it.
+/// <see cref="IServerSessionStore"/> alone (or through another framework) is not held back by it.
 /// </para>
 /// </remarks>
-public interface ISessionLeaseStore : ISessionStore
+public interface IServerSessionLeaseStore : IServerSessionStore
 {
     /// <summary>
     /// In one operation: if nobody holds the session's lease, or <paramref name="holder"/> does, takes it for
-    /// <paramref name="duration"/> and reads the session (as <see cref="ISessionStore.GetAsync"/> would); otherwise reads
+    /// <paramref name="duration"/> and reads the session (as <see cref="IServerSessionStore.GetAsync"/> would); otherwise reads
     /// nothing. The read must see every write made under an earlier lease; it need not be atomic with taking the lease,
     /// since only the lease's holder writes.
     /// </summary>
@@ -46,7 +46,7 @@ public interface ISessionLeaseStore : ISessionStore
 
     /// <summary>
     /// In one atomic operation: if <paramref name="holder"/> still holds the lease, creates or replaces the session (as
-    /// <see cref="ISessionStore.SetAsync"/> would; a record that has already expired deletes it) and, when
+    /// <see cref="IServerSessionStore.SetAsync"/> would; a record that has already expired deletes it) and, when
     /// <paramref name="release"/>, releases the lease.
     /// </summary>
     /// <param name="id">The session ID.</param>

@@ -1,59 +1,68 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 
 namespace ServerSessions;
 
 /// <summary>
-/// A request's lease on one session in a store shared by several processes (<see cref="IServerSessionLeaseStore"/>): taken
-/// with the load, renewed every <c>LockTimeout / 3</c> while the request runs, given up with the save or on its own.
-/// Once it has lapsed or been taken over, saving under it is refused: the holder's changes must not overwrite a newer write.
+/// A request's lease on one session in a store shared by several processes (<see cref="IServerSessionLeaseStore"/>):
+/// taken with the load, renewed every third of its duration while the request runs, given up with the save or on its
+/// own. Once it has lapsed or been taken over, writing under it is refused: the holder's changes must not overwrite a
+/// newer write.
 /// </summary>
 internal sealed class HeldLease
 {
     private static readonly string ProcessToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
     private static long s_holders;
-    private readonly SessionRuntime _runtime;
-    private readonly IServerSessionLeaseStore _store;
+    private readonly GuardedStore _store;
+    private readonly IServerSessionLeaseStore _leases;
+    private readonly TimeSpan _duration;
+    private readonly ILogger _logger;
     private readonly string _holder;
     private ITimer? _renewal;
     private volatile bool _lost;
     private int _ended;
 
-    private HeldLease(SessionRuntime runtime, IServerSessionLeaseStore store, string id, string holder)
+    private HeldLease(GuardedStore store, IServerSessionLeaseStore leases, string id, string holder, TimeSpan duration, ILogger logger)
     {
-        _runtime = runtime;
         _store = store;
+        _leases = leases;
         Id = id;
         _holder = holder;
+        _duration = duration;
+        _logger = logger;
     }
 
     /// <summary>The session this lease is on.</summary>
     public string Id { get; }
 
     /// <summary>
-    /// Takes the lease on <paramref name="id"/> and loads the session in one store operation, waiting (woken by the
-    /// holder's release, or when its lease would lapse) until <paramref name="waitDeadline"/>, then giving up with a
-    /// <see cref="SessionBusyException"/>.
+    /// Takes the lease on <paramref name="id"/> for <paramref name="duration"/> and loads the session in one store
+    /// operation, waiting (woken by the holder's release, or when its lease would lapse) until <paramref name="waitDeadline"/>,
+    /// then giving up with a <see cref="SessionBusyException"/>.
     /// </summary>
     public static async Task<(HeldLease Lease, SessionRecord? Record)> AcquireAsync(
-        SessionRuntime runtime, IServerSessionLeaseStore store, string id, DateTimeOffset waitDeadline, CancellationToken cancellationToken)
+        GuardedStore store, string id, TimeSpan duration, DateTimeOffset waitDeadline, ILogger logger, CancellationToken cancellationToken)
     {
-        var options = runtime.Options;
+        var leases = store.Leases ?? throw new InvalidOperationException("The session store does not lease sessions.");
+        var time = store.Time;
         var holder = NewHolder();
         while (true)
         {
-            var pending = store.GetAndLeaseAsync(id, holder, options.LockTimeout, cancellationToken).AsTask();
+            var pending = leases.GetAndLeaseAsync(id, holder, duration, cancellationToken).AsTask();
             SessionLease lease;
             try
             {
-                lease = await runtime.Bounded(new ValueTask<SessionLease>(pending));
+                lease = await store.Bounded(new ValueTask<SessionLease>(pending));
             }
             catch (Exception ex)
             {
                 // The store may have granted the lease before the wait was given up (the request was aborted, or the reply
                 // came too late), or may still grant it: release it once the store's call has settled, or every request
                 // of the session would wait until it lapses.
-                _ = ReleaseWhenSettledAsync(runtime, store, id, holder, pending);
-                if (SessionRuntime.IsStoreFault(ex, cancellationToken))
+                _ = pending.ContinueWith(
+                    _ => ReleaseAsync(store, leases, id, holder, logger, CancellationToken.None),
+                    CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                if (GuardedStore.IsFault(ex, cancellationToken))
                 {
                     throw new SessionStoreException("The session store failed to lease and load the session.", ex);
                 }
@@ -61,12 +70,12 @@ internal sealed class HeldLease
                 throw;
             }
 
-            var now = runtime.Time.GetUtcNow();
+            var now = time.GetUtcNow();
             if (lease.Acquired)
             {
-                var held = new HeldLease(runtime, store, id, holder);
-                var period = options.LockTimeout / 3;
-                held._renewal = runtime.Time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, period, period);
+                var held = new HeldLease(store, leases, id, holder, duration, logger);
+                var period = duration / 3;
+                held._renewal = time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, period, period);
 
                 // The contract says stores hide expired sessions; don't trust a clock-skewed one to.
                 return (held, lease.Record is { } r && r.Expires > now ? r : null);
@@ -76,15 +85,15 @@ internal sealed class HeldLease
             if (remaining <= TimeSpan.Zero)
             {
                 throw new SessionBusyException(
-                    $"Another request of this session, on another node, held it for longer than Session:LockTimeout ({options.LockTimeout.TotalSeconds:0.#} s).");
+                    $"Another request of this session, on another node, held it for longer than Session:LockTimeout ({duration.TotalSeconds:0.#} s).");
             }
 
             var wait = lease.Remaining > TimeSpan.Zero && lease.Remaining < remaining ? lease.Remaining : remaining;
             try
             {
-                await store.WaitForReleaseAsync(id, wait, cancellationToken);
+                await leases.WaitForReleaseAsync(id, wait, cancellationToken);
             }
-            catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
+            catch (Exception ex) when (GuardedStore.IsFault(ex, cancellationToken))
             {
                 throw new SessionStoreException("The session store failed while waiting for the session's lease.", ex);
             }
@@ -100,48 +109,39 @@ internal sealed class HeldLease
     /// <exception cref="SessionStoreException">The store failed.</exception>
     public async Task SaveAsync(SessionRecord record, bool release, CancellationToken cancellationToken)
     {
-        if (_lost)
-        {
-            throw Lost();
-        }
-
-        bool written;
-        try
-        {
-            written = await _runtime.Bounded(_store.SetLeasedAsync(Id, record, _holder, release, cancellationToken));
-        }
-        catch (Exception ex) when (SessionRuntime.IsStoreFault(ex, cancellationToken))
-        {
-            throw new SessionStoreException("The session store failed to write the session.", ex);
-        }
-
-        if (!written)
-        {
-            _lost = true;
-            throw Lost();
-        }
-
+        ThrowIfLost();
+        var written = await _store.CallAsync(
+            static (s, ct) => s.Leases.SetLeasedAsync(s.Id, s.Record, s.Holder, s.Release, ct),
+            (Leases: _leases, Id, Record: record, Holder: _holder, Release: release), "write", cancellationToken);
+        Check(written);
         if (release)
         {
             End();
         }
     }
 
-    /// <summary>Gives the lease up. A failure is logged, not thrown: the lease then lapses by itself after LockTimeout.</summary>
-    public async Task ReleaseAsync(CancellationToken cancellationToken)
+    /// <summary>Deletes the session under the lease, keeping the lease.</summary>
+    /// <exception cref="SessionBusyException">The lease lapsed or was taken over; nothing was deleted.</exception>
+    /// <exception cref="SessionStoreException">The store failed.</exception>
+    public async Task DestroyAsync(CancellationToken cancellationToken)
     {
-        if (End())
-        {
-            await ReleaseCoreAsync(cancellationToken);
-        }
+        ThrowIfLost();
+        var deleted = await _store.CallAsync(
+            static (s, ct) => s.Leases.SetLeasedAsync(s.Id, new SessionRecord(ReadOnlyMemory<byte>.Empty, DateTimeOffset.MinValue), s.Holder, release: false, ct),
+            (Leases: _leases, Id, Holder: _holder), "delete", cancellationToken);
+        Check(deleted);
     }
+
+    /// <summary>Gives the lease up. A failure is logged, not thrown: the lease then lapses by itself.</summary>
+    public Task ReleaseAsync(CancellationToken cancellationToken) =>
+        End() ? ReleaseAsync(_store, _leases, Id, _holder, _logger, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Gives the lease up in the background (a failed or aborted request).</summary>
     public void Abandon()
     {
         if (End())
         {
-            _ = Task.Run(() => ReleaseCoreAsync(CancellationToken.None));
+            _ = Task.Run(() => ReleaseAsync(_store, _leases, Id, _holder, _logger, CancellationToken.None));
         }
     }
 
@@ -156,23 +156,32 @@ internal sealed class HeldLease
         return true;
     }
 
-    private Task ReleaseCoreAsync(CancellationToken cancellationToken) => ReleaseAsync(_runtime, _store, Id, _holder, cancellationToken);
-
-    private static async Task ReleaseWhenSettledAsync(SessionRuntime runtime, IServerSessionLeaseStore store, string id, string holder, Task pending)
+    private void ThrowIfLost()
     {
-        await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await ReleaseAsync(runtime, store, id, holder, CancellationToken.None);
+        if (_lost)
+        {
+            throw Lost();
+        }
     }
 
-    private static async Task ReleaseAsync(SessionRuntime runtime, IServerSessionLeaseStore store, string id, string holder, CancellationToken cancellationToken)
+    private void Check(bool held)
+    {
+        if (!held)
+        {
+            _lost = true;
+            throw Lost();
+        }
+    }
+
+    private static async Task ReleaseAsync(GuardedStore store, IServerSessionLeaseStore leases, string id, string holder, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
-            await runtime.Bounded(store.ReleaseLeaseAsync(id, holder, cancellationToken));
+            await store.Bounded(leases.ReleaseLeaseAsync(id, holder, cancellationToken));
         }
         catch (Exception ex)
         {
-            runtime.Logger.LeaseReleaseFailed(new SessionLogId(id), ex);
+            logger.LeaseReleaseFailed(new SessionLogId(id), ex);
         }
     }
 
@@ -180,17 +189,17 @@ internal sealed class HeldLease
     {
         try
         {
-            if (!await _runtime.Bounded(_store.RenewLeaseAsync(Id, _holder, _runtime.Options.LockTimeout, CancellationToken.None))
+            if (!await _store.Bounded(_leases.RenewLeaseAsync(Id, _holder, _duration, CancellationToken.None))
                 && Volatile.Read(ref _ended) == 0)
             {
                 _lost = true;
-                _runtime.Logger.LeaseLost(new SessionLogId(Id));
+                _logger.LeaseLost(new SessionLogId(Id));
             }
         }
         catch (Exception ex)
         {
             // The next renewal may succeed; if the lease lapses meanwhile, the save is refused.
-            _runtime.Logger.LeaseRenewalFailed(new SessionLogId(Id), ex);
+            _logger.LeaseRenewalFailed(new SessionLogId(Id), ex);
         }
     }
 

@@ -26,6 +26,6 @@ internal sealed class SessionCommitFilter : IAsyncAlwaysRunResultFilter, IEndpoi
 
     private static Task CommitAsync(HttpContext context) =>
         context.Features.Get<ISessionFeature>()?.Session is ServerSession { IsLoaded: true } session
-            ? session.CommitAsync()
+            ? session.Lifecycle.CommitAsync()
             : Task.CompletedTask;
 }

@@ -36,12 +36,12 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
             // become an error. Others were committed by the result filter or when the response started.
             if (session.IsLoaded && !context.Response.HasStarted)
             {
-                await session.CommitAsync();
+                await session.Lifecycle.CommitAsync();
             }
         }
         catch (Exception ex) when (ex is SessionStoreException or SessionBusyException && !context.Response.HasStarted)
         {
-            session.Finish();
+            session.Lifecycle.Finish();
             if (ex is SessionBusyException)
             {
                 runtime.Logger.SessionBusy(ex);
@@ -57,7 +57,7 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
         {
             // Whatever happened, this request is done with the session: a failed request saves nothing (not even when an
             // outer exception handler's page starts the response later), and the next request of the session may go on.
-            session.Finish();
+            session.Lifecycle.Finish();
             context.Features.Set<ISessionFeature>(null);
         }
     }

@@ -41,11 +41,15 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
         Signer = new CookieSigner(ResolveSecrets(chosen));
         VerifiedCookies = new VerifiedCookies(Signer);
         Store = chosen.Factory(services);
+        GuardedStore = new GuardedStore(Store, Options.StoreTimeout, time);
     }
 
     public ServerSessionOptions Options { get; }
 
     public IServerSessionStore Store { get; }
+
+    /// <summary>The store as the session calls it: bounded, faults as <see cref="SessionStoreException"/>.</summary>
+    public GuardedStore GuardedStore { get; }
 
     public CookieSigner Signer { get; }
 
@@ -57,9 +61,6 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
 
     public ILogger Logger { get; }
 
-    /// <summary>The store lifetime of a session without a configured idle timeout or cookie MaxAge.</summary>
-    public static TimeSpan DefaultIdleTimeout { get; } = TimeSpan.FromDays(1);
-
     public void WarnSecureCookieOverHttpOnce()
     {
         if (Interlocked.Exchange(ref _insecureWarned, 1) == 0)
@@ -67,18 +68,6 @@ internal sealed class SessionRuntime : IAsyncDisposable, IDisposable
             Logger.SecureCookieOverHttp();
         }
     }
-
-    // Stores that complete synchronously (memory) pay nothing; a pending operation is abandoned after StoreTimeout
-    // with a TimeoutException, which becomes a 503.
-    public ValueTask Bounded(ValueTask operation) =>
-        operation.IsCompletedSuccessfully ? operation : new ValueTask(operation.AsTask().WaitAsync(Options.StoreTimeout, Time));
-
-    public ValueTask<T> Bounded<T>(ValueTask<T> operation) =>
-        operation.IsCompletedSuccessfully ? operation : new ValueTask<T>(operation.AsTask().WaitAsync(Options.StoreTimeout, Time));
-
-    /// <summary>Whether <paramref name="ex"/>, thrown by a store operation, is the store's failure (not a data error or the caller's cancellation).</summary>
-    public static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>
-        ex is not (SessionDataException or SessionStoreException) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,133 @@
+namespace ServerSessions;
+
+/// <summary>
+/// A request's turn on its session, with <see cref="SessionConcurrency.Serialized"/>: the in-process lock, so requests of
+/// the session on this node queue fairly, and on a store shared by several processes the store's lease, so only the
+/// head of each node's queue contends with other nodes. The lease is given up with the commit, so other nodes wait no
+/// longer than needed; a change made after that (TempData after the result) takes the lease again and is applied onto
+/// what is stored by then (a rebase), so a request of another node that ran in between keeps its own changes.
+/// </summary>
+internal sealed class SessionTurn(SessionRuntime runtime)
+{
+    private string? _lockedId;
+    private HeldLease? _lease;
+    private string? _releasedLeaseId;        // the session whose lease this request gave up with its commit
+    private HashSet<string>? _lateChanges;   // keys changed since then (SessionPayload.MaxAgeKey for MaxAge)
+
+    /// <summary>Takes the turn on <paramref name="id"/> and loads the session, waiting at most Session:LockTimeout.</summary>
+    public async Task<SessionRecord?> TakeAndLoadAsync(string id, CancellationToken cancellationToken)
+    {
+        var options = runtime.Options;
+        var waitDeadline = runtime.Time.GetUtcNow() + options.LockTimeout;
+
+        // A load retried after a failure (the store's, or a corrupt record's) already holds the lock and maybe the lease:
+        // it must not wait for itself.
+        if (_lockedId != id)
+        {
+            await runtime.Locks.AcquireAsync(id, options.LockTimeout, runtime.Time, cancellationToken);
+            _lockedId = id;
+        }
+
+        if (runtime.GuardedStore.Leases is null)
+        {
+            return await runtime.GuardedStore.GetAsync(id, cancellationToken);
+        }
+
+        if (_lease is { } failedLoad)
+        {
+            _lease = null;
+            await failedLoad.ReleaseAsync(cancellationToken);
+        }
+
+        (_lease, var record) = await HeldLease.AcquireAsync(runtime.GuardedStore, id, options.LockTimeout, waitDeadline, runtime.Logger, cancellationToken);
+        return record;
+    }
+
+    /// <summary>The lease this request holds on <paramref name="id"/>, if any: writes to that session go under it.</summary>
+    public HeldLease? LeaseOn(string id) => _lease is { } lease && lease.Id == id ? lease : null;
+
+    /// <summary>Whether a write of <paramref name="id"/> must first be rebased: this request gave up its lease with the commit.</summary>
+    public bool MustRebase(string id) => _releasedLeaseId == id;
+
+    /// <summary>Remembers a change made after the lease was given up, to apply it onto the stored session at the next save.</summary>
+    public void NoteChange(string key)
+    {
+        if (_releasedLeaseId is not null)
+        {
+            (_lateChanges ??= new(StringComparer.Ordinal)).Add(key);
+        }
+    }
+
+    /// <summary>Notes that a save under the lease gave it up too.</summary>
+    public void Released(HeldLease lease)
+    {
+        _lease = null;
+        _releasedLeaseId = lease.Id;
+    }
+
+    /// <summary>Gives the lease up once the session is committed, if the save did not already.</summary>
+    public Task ReleaseLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (_lease is not { } lease)
+        {
+            return Task.CompletedTask;
+        }
+
+        Released(lease);
+        return lease.ReleaseAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the lease on <paramref name="id"/> again and returns what is stored now with this request's late changes
+    /// applied (<paramref name="values"/>, <paramref name="maxAgeMs"/>), or <see langword="null"/>, releasing the lease, if
+    /// the session is gone by then (destroyed, or expired): a late change must not bring it back.
+    /// </summary>
+    public async Task<SessionPayload?> RebaseAsync(string id, Dictionary<string, byte[]> values, long? maxAgeMs, CancellationToken cancellationToken)
+    {
+        var (lease, record) = await HeldLease.AcquireAsync(
+            runtime.GuardedStore, id, runtime.Options.LockTimeout, runtime.Time.GetUtcNow() + runtime.Options.LockTimeout, runtime.Logger, cancellationToken);
+        _lease = lease;
+        _releasedLeaseId = null;
+        var changes = _lateChanges;
+        _lateChanges = null;
+        if (record is null)
+        {
+            runtime.Logger.LateChangeDropped(new SessionLogId(id));
+            _lease = null;
+            await lease.ReleaseAsync(cancellationToken);
+            return null;
+        }
+
+        var stored = SessionPayload.Parse(record.Value.Payload.Span);
+        var maxAgeChanged = false;
+        foreach (var key in changes ?? [])
+        {
+            if (key == SessionPayload.MaxAgeKey)
+            {
+                maxAgeChanged = true;
+            }
+            else if (values.TryGetValue(key, out var value))
+            {
+                stored.Values[key] = value;
+            }
+            else
+            {
+                stored.Values.Remove(key);
+            }
+        }
+
+        return maxAgeChanged ? new SessionPayload(stored.Values, stored.CreatedUnixMs, maxAgeMs) : stored;
+    }
+
+    /// <summary>Ends the turn: the next request of the session may go on. A lease still held is given up in the background.</summary>
+    public void End()
+    {
+        _lease?.Abandon();
+        _lease = null;
+        if (_lockedId is not null)
+        {
+            runtime.Locks.Release(_lockedId);
+            _lockedId = null;
+        }
+    }
+}

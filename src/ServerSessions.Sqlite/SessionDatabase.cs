@@ -28,8 +28,8 @@ internal sealed class SessionDatabase
     public SqliteConnection OpenWriter()
     {
         // A new file gets 1 KiB pages (an existing one keeps its own): a commit writes each page it changed whole into the
-        // log, and sessions are small rows scattered by random IDs, so 4 KiB pages made the log, and the checkpoints
-        // that flush it, four times larger for the same writes (measured in bench/RESULTS.md).
+        // log, and sessions are small rows scattered by random IDs, so larger pages make the log, and the checkpoints that
+        // flush it, larger for the same writes (measured in bench/RESULTS.md).
         var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
         return Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}");
     }

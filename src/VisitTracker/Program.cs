@@ -5,9 +5,8 @@ using VisitTracker;
 // The page's host: MVC with Handlebars views, static files from public/, trust proxy 1, no Server header.
 var builder = VisitTrackerPage.CreateBuilder(args);
 
-// Sessions with the seed's settings. The seed's secret 'my-secret' is gone on purpose: a secret in source signs
-// cookies anyone can forge. Session__Secret (or Session__Secrets__0, …) sets one; without it, a 256-bit secret is
-// generated once and kept beside the SQLite database. Sessions live in SQLite unless Session__Store=Memory, or
+// Sessions with the seed's settings but its secret: one in source signs cookies anyone can forge. Session__Secret (or
+// Session__Secrets__0, …) sets one; without it, a 256-bit secret is generated once and kept beside the SQLite database. Sessions live in SQLite unless Session__Store=Memory, or
 // Session__Store=Redis with Session__Redis__Configuration (127.0.0.1:6379): shared by every instance and by express
 // apps on connect-redis, so that one requires Session__Secret, the same everywhere.
 builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), options =>

@@ -54,6 +54,14 @@ internal static class RedisScripts
         return 1
         """;
 
+    // KEYS = session, lock; ARGV = holder. Deletes the session; the lease stays as it is (holder, mark and expiry).
+    public const string DestroyLeased = """
+        local owner = redis.call('GET', KEYS[2])
+        if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
+        redis.call('DEL', KEYS[1])
+        return 1
+        """;
+
     // KEYS = lock; ARGV = holder, channel, id.
     public const string Release = """
         local owner = redis.call('GET', KEYS[1])

@@ -18,8 +18,8 @@ namespace ServerSessions.Redis;
 /// Requests of one session on different app instances take turns through a lease (<see cref="IServerSessionLeaseStore"/>):
 /// the key <c>{&lt;prefix&gt;&lt;id&gt;}:lock</c>, hash-tagged with the session key so that it shares the session's
 /// cluster slot, holds the holder's token and expires with the lease (<c>SET … PX</c>). Taking the lease and loading
-/// the session is one round trip of plain commands (and a script only when the lease was taken), saving and releasing
-/// is a script; the release of a lease another instance asked for is published on <c>&lt;prefix&gt;released</c>, which
+/// the session is one round trip of plain commands (and a script only when the lease was taken); saving (and releasing
+/// with it), deleting under the lease, renewing and releasing are each a script; the release of a lease another instance asked for is published on <c>&lt;prefix&gt;released</c>, which
 /// wakes the instances waiting for that session. Only ServerSessions instances honour the lease: an express app sharing
 /// the keys writes regardless.
 /// </para>
@@ -161,6 +161,16 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposab
                 [Key(id), LockKey(id)],
                 [holder, value, ttl, release ? "1" : "0", _releases.Channel, id]),
             cancellationToken);
+        return (long)result == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DestroyLeasedAsync(string id, string holder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(holder);
+        var database = await DatabaseAsync(cancellationToken);
+        var result = await Bounded(database.ScriptEvaluateAsync(RedisScripts.DestroyLeased, [Key(id), LockKey(id)], [holder]), cancellationToken);
         return (long)result == 1;
     }
 

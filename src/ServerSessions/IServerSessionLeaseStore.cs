@@ -3,15 +3,15 @@ namespace ServerSessions;
 /// <summary>
 /// Optional for stores shared by several processes (Redis): serializes the requests of one session across processes
 /// with a lease kept in the store itself. With <see cref="SessionConcurrency.Serialized"/>, a request that may change the
-/// session takes the lease as it loads the session, renews it while it runs, saves only while it still holds it, and
-/// releases it as it finishes.
+/// session takes the lease as it loads the session, renews it while it runs, saves or deletes the session only while it
+/// still holds it, and releases it as it finishes.
 /// </summary>
 /// <remarks>
 /// <para>
 /// A lease is held by one <c>holder</c> (a random token per request) and lapses by itself after the duration it was
 /// taken or last renewed for, so a process that dies cannot hold a session for long. Every method is one operation in
 /// the store, and each write is atomic with its check of the lease: a holder whose lease lapsed, or was taken by someone
-/// else since, holds nothing: its renewals, saves and releases fail without effect.
+/// else since, holds nothing: its renewals, saves, deletes and releases fail without effect.
 /// </para>
 /// <para>
 /// The lease only excludes other users of this interface: a process that writes the store through
@@ -56,6 +56,21 @@ public interface IServerSessionLeaseStore : IServerSessionStore
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>Whether the write happened; <see langword="false"/> (nothing written) when the lease was lost.</returns>
     ValueTask<bool> SetLeasedAsync(string id, SessionRecord record, string holder, bool release, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one atomic operation: if <paramref name="holder"/> still holds the lease, deletes the session (as
+    /// <see cref="IServerSessionStore.DestroyAsync"/> would: deleting a session that is not there is not an error). The
+    /// lease is kept: the request that destroys or regenerates the session goes on holding it until it saves with
+    /// <c>release</c> or calls <see cref="ReleaseLeaseAsync"/>.
+    /// </summary>
+    /// <param name="id">The session ID.</param>
+    /// <param name="holder">The lease's holder.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>
+    /// Whether the delete happened (the session is gone, and the lease still held); <see langword="false"/> (nothing
+    /// deleted) when the lease was lost.
+    /// </returns>
+    ValueTask<bool> DestroyLeasedAsync(string id, string holder, CancellationToken cancellationToken);
 
     /// <summary>Releases the lease if <paramref name="holder"/> holds it; otherwise does nothing.</summary>
     /// <param name="id">The session ID.</param>

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using ServerSessions.Sqlite;
 using ServerSessions.Testing;
 using ServerSessions.Tests.Infrastructure;
@@ -61,6 +62,27 @@ public sealed class ConcurrencyTests
 
             folder.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task TwoNodesOnOneLeaseStore_TwoHundredOverlappingRequests_LoseNoUpdate()
+    {
+        // Two hosts, each with its own lock table, share one lease store as two processes share Redis: between them only
+        // the store's lease serializes a session's requests. Its clock never moves, so a lease ends only by its release.
+        var shared = new InMemoryLeaseStore(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        await using var a = await SessionTestHost.StartAsync(app => app.MapGet("/count", Count), store: _ => shared);
+        await using var b = await SessionTestHost.StartAsync(app => app.MapGet("/count", Count), store: _ => shared);
+        var cookie = await FirstVisitAsync(a);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? a : b).SendAsync("/count", cookie);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return int.Parse(await response.Content.ReadAsStringAsync(), CultureInfo.InvariantCulture);
+        })).Within("200 overlapping requests of one session on two nodes, each waiting its turn");
+
+        Assert.Equal(Enumerable.Range(2, 200), responses.Order());
+        Assert.Equal("202", await b.GetStringAsync("/count", cookie));
     }
 
     [Fact]

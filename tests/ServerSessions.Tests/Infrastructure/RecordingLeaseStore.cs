@@ -4,7 +4,7 @@ namespace ServerSessions.Tests.Infrastructure;
 
 /// <summary>
 /// A <see cref="RecordingStore"/> around a store that leases sessions, so the middleware still sees the lease interface;
-/// lease calls are recorded as "lease", "renew", "set-leased", "release" and "wait".
+/// lease calls are recorded as "lease", "renew", "set-leased", "destroy-leased", "release" and "wait".
 /// </summary>
 internal sealed class RecordingLeaseStore(IServerSessionLeaseStore inner) : RecordingStore(inner), IServerSessionLeaseStore
 {
@@ -24,6 +24,12 @@ internal sealed class RecordingLeaseStore(IServerSessionLeaseStore inner) : Reco
     {
         await Before("set-leased");
         return await inner.SetLeasedAsync(id, record, holder, release, cancellationToken);
+    }
+
+    public async ValueTask<bool> DestroyLeasedAsync(string id, string holder, CancellationToken cancellationToken)
+    {
+        await Before("destroy-leased");
+        return await inner.DestroyLeasedAsync(id, holder, cancellationToken);
     }
 
     public async ValueTask ReleaseLeaseAsync(string id, string holder, CancellationToken cancellationToken)

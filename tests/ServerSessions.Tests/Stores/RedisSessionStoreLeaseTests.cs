@@ -338,6 +338,26 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task DestroyLeased_DeletesTheSession_OnlyForTheLeasesHolder_AndKeepsTheLockAsItIs()
+    {
+        var a = await StartNodeAsync();
+        var id = SetCookies.IdOf(await FirstVisitAsync(a));
+        var store = Store(a);
+        Assert.True((await store.GetAndLeaseAsync(id, "holder", TimeSpan.FromMinutes(1), None)).Acquired);
+        Assert.False((await store.GetAndLeaseAsync(id, "waiter", TimeSpan.FromMinutes(1), None)).Acquired); // marks it contended
+
+        Assert.False(await store.DestroyLeasedAsync(id, "lapsed holder", None));
+        Assert.True(await Redis.KeyExistsAsync(Prefix + id));
+
+        Assert.True(await store.DestroyLeasedAsync(id, "holder", None));
+        Assert.False(await Redis.KeyExistsAsync(Prefix + id));
+
+        // Still the holder's, still marked (so its release will wake the waiter), and still expiring with the lease.
+        Assert.Equal("holder+", (string?)await Redis.StringGetAsync(LockKey(id)));
+        Assert.InRange(await Redis.KeyTimeToLiveAsync(LockKey(id)) ?? TimeSpan.Zero, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
     public async Task LoadRetriedAfterACorruptRecord_DoesNotWaitForItsOwnLease_AndReleasesIt()
     {
         var a = await StartNodeAsync(map: app =>
@@ -566,6 +586,9 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 
         public ValueTask<bool> SetLeasedAsync(string id, SessionRecord record, string holder, bool release, CancellationToken cancellationToken) =>
             inner.SetLeasedAsync(id, record, holder, release, cancellationToken);
+
+        public ValueTask<bool> DestroyLeasedAsync(string id, string holder, CancellationToken cancellationToken) =>
+            inner.DestroyLeasedAsync(id, holder, cancellationToken);
 
         public ValueTask ReleaseLeaseAsync(string id, string holder, CancellationToken cancellationToken) =>
             inner.ReleaseLeaseAsync(id, holder, cancellationToken);

@@ -127,7 +127,7 @@ internal sealed class HeldLease
     {
         ThrowIfLost();
         var deleted = await _store.CallAsync(
-            static (s, ct) => s.Leases.SetLeasedAsync(s.Id, new SessionRecord(ReadOnlyMemory<byte>.Empty, DateTimeOffset.MinValue), s.Holder, release: false, ct),
+            static (s, ct) => s.Leases.DestroyLeasedAsync(s.Id, s.Holder, ct),
             (Leases: _leases, Id, Holder: _holder), "delete", cancellationToken);
         Check(deleted);
     }

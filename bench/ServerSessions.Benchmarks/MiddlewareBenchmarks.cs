@@ -12,7 +12,10 @@ namespace ServerSessions.Benchmarks;
 /// <summary>
 /// One request of a returning visitor, in process (TestServer, no sockets): the endpoint loads the session, increments
 /// a counter and writes it. ServerSessions (Memory store, default options) against ASP.NET Core's built-in session
-/// (AddDistributedMemoryCache + AddSession), and the same endpoint without a session as the floor.
+/// (AddDistributedMemoryCache + AddSession), and the same endpoint without a session as the floor. Two more requests
+/// through ServerSessions, for the load test's other paths: a returning visit under LastWriteWins, and a new visitor
+/// (no cookie: a session created, stored and signed into a Set-Cookie; the store is capped at 1,000 sessions, so each
+/// request also evicts one and the measured requests all do the same work).
 /// </summary>
 [MemoryDiagnoser]
 [ThreadingDiagnoser] // thread-pool work items per request: each is a hop that a loaded machine makes slow
@@ -21,8 +24,11 @@ public class MiddlewareBenchmarks
     private WebApplication _builtIn = null!;
     private WebApplication _ours = null!;
     private WebApplication _none = null!;
+    private WebApplication _oursLastWriteWins = null!;
+    private WebApplication _oursNew = null!;
     private string _builtInCookie = "";
     private string _ourCookie = "";
+    private string _ourLastWriteWinsCookie = "";
 
     [GlobalSetup]
     public async Task Setup()
@@ -37,21 +43,16 @@ public class MiddlewareBenchmarks
                 context.Session.SetInt32("visits", visits);
                 return visits;
             });
-        _ours = await StartAsync(
-            services => services.AddServerSessions(o => o.Secret = "bench-secret"),
-            app => app.UseServerSessions(),
-            async context =>
-            {
-                var session = await context.LoadSessionAsync();
-                var visits = session.Get<int>("visits") + 1;
-                session.Set("visits", visits);
-                return visits;
-            });
+        _ours = await StartOursAsync(_ => { });
         _none = await StartAsync(_ => { }, _ => { }, _ => Task.FromResult(1));
+        _oursLastWriteWins = await StartOursAsync(o => o.Concurrency = SessionConcurrency.LastWriteWins);
+        _oursNew = await StartOursAsync(_ => { }, services => services.Configure<MemorySessionStoreOptions>(o => o.MaxSessions = 1_000));
 
         _builtInCookie = await FirstVisitAsync(_builtIn);
         _ourCookie = await FirstVisitAsync(_ours);
-        if (await BuiltInSession() != "2" || await ServerSessions() != "2")
+        _ourLastWriteWinsCookie = await FirstVisitAsync(_oursLastWriteWins);
+        if (await BuiltInSession() != "2" || await ServerSessions() != "2" || await ServerSessionsLastWriteWins() != "2"
+            || await ServerSessionsNewVisit() != "1")
         {
             throw new InvalidOperationException("A session did not count the second visit.");
         }
@@ -63,6 +64,8 @@ public class MiddlewareBenchmarks
         await _builtIn.DisposeAsync();
         await _ours.DisposeAsync();
         await _none.DisposeAsync();
+        await _oursLastWriteWins.DisposeAsync();
+        await _oursNew.DisposeAsync();
     }
 
     [Benchmark(Baseline = true)]
@@ -73,6 +76,31 @@ public class MiddlewareBenchmarks
 
     [Benchmark]
     public Task<string> NoSession() => VisitAsync(_none, "");
+
+    [Benchmark]
+    public Task<string> ServerSessionsLastWriteWins() => VisitAsync(_oursLastWriteWins, _ourLastWriteWinsCookie);
+
+    [Benchmark]
+    public Task<string> ServerSessionsNewVisit() => VisitAsync(_oursNew, "");
+
+    private static Task<WebApplication> StartOursAsync(Action<ServerSessionOptions> configure, Action<IServiceCollection>? more = null) => StartAsync(
+        services =>
+        {
+            services.AddServerSessions(o =>
+            {
+                o.Secret = "bench-secret";
+                configure(o);
+            });
+            more?.Invoke(services);
+        },
+        app => app.UseServerSessions(),
+        async context =>
+        {
+            var session = await context.LoadSessionAsync();
+            var visits = session.Get<int>("visits") + 1;
+            session.Set("visits", visits);
+            return visits;
+        });
 
     private static async Task<WebApplication> StartAsync(Action<IServiceCollection> services, Action<WebApplication> use, Func<HttpContext, Task<int>> count)
     {

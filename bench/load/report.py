@@ -4,6 +4,7 @@
     report.py wrk                        reads wrk's output on stdin, prints: req/s  p50 ms  p99 ms  non-2xx  socket errors
     report.py load TSV BASELINE NAME...  the table and chart of a load run (rows: round scenario contender wrk-fields)
     report.py scale TSV                  the table of a scale run (rows: round sessions store wrk-fields)
+    report.py compare TSV MIN_RATIO      before/after: each NAME against NAME@base, paired round by round (rows as load's)
     report.py splice FILE SECTION MD     replaces what lies between FILE's markers of SECTION with the file MD
 """
 import collections
@@ -133,6 +134,50 @@ def paired(rows, scenarios):
             "| scenario | store | median | middle half | range | per round |", "|---|---|--:|--:|--:|---|"] + out
 
 
+def compare(path, min_ratio, suffix="@base"):
+    """Before/after: each contender's req/s over its @base twin's in the same round (they run back to back, so the
+    machine's drift between rounds cancels), the median of those ratios against min_ratio."""
+    rows = read_rows(path)
+    by = {(r[0], r[1], r[2]): r for r in rows}
+    rounds = ordered(r[0] for r in rows)
+    modes = {"serialized": "Serialized", "lastwritewins": "LastWriteWins"}
+    out = [f"| scenario | store | concurrency | before req/s | after req/s | **after ÷ before** | min–max | per round "
+           f"| p99 before → after | p99 after ÷ before | median ≥ {min_ratio:.2f} |",
+           "|---|---|---|--:|--:|--:|--:|---|--:|--:|---|"]
+    count, failing, errors = 0, [], []
+    for scenario in ordered(r[1] for r in rows):
+        for name in ordered(r[2] for r in rows if not r[2].endswith(suffix)):
+            pairs = [(by[(n, scenario, name)], by[(n, scenario, name + suffix)]) for n in rounds
+                     if (n, scenario, name) in by and (n, scenario, name + suffix) in by]
+            ratios = [float(a[3]) / float(b[3]) for a, b in pairs if float(b[3]) > 0]
+            if not ratios:
+                continue
+            count += 1
+            p99 = [float(a[5]) / float(b[5]) for a, b in pairs if float(b[5]) > 0]
+            median = statistics.median(ratios)
+            m = re.match(r"^vt-(\w+)-(\w+)$", name)
+            store, mode = (m.group(1), modes.get(m.group(2), m.group(2))) if m else (name, "")
+            if median < min_ratio:
+                failing.append(f"{scenario} {name}")
+            bad = sum(int(x[6]) + int(x[7]) for pair in pairs for x in pair)
+            if bad:
+                errors.append(f"{scenario} {name} ({bad})")
+            before, after = Cell([b for _, b in pairs]), Cell([a for a, _ in pairs])
+            shown = f"{median:.3f}" if f"{median:.3f}" != f"{min_ratio:.3f}" else f"{median:.4f}"  # 0.9496 is not 0.950
+            out.append(f"| {scenario} | {store} | {mode} | {before.rps:,.0f} | {after.rps:,.0f} | **{shown}** | "
+                       f"{min(ratios):.3f}–{max(ratios):.3f} | {', '.join(f'{x:.2f}' for x in ratios)} | "
+                       f"{ms(before.p99)} → {ms(after.p99)} | {f'{statistics.median(p99):.2f}' if p99 else '—'} | "
+                       f"{'**no**' if median < min_ratio else 'yes'} |")
+    out.append("")
+    if failing:
+        out.append(f"**{len(failing)} of {count} medians below {min_ratio:.2f}:** {', '.join(failing)}.")
+    else:
+        out.append(f"All {count} medians are at least {min_ratio:.2f}.")
+    if errors:
+        out += ["", f"**Warning:** non-2xx answers or socket errors, before and after together: {', '.join(errors)}."]
+    print("\n".join(out))
+
+
 def scale(path):
     rows = read_rows(path)
     table = cells(rows)
@@ -173,6 +218,8 @@ if __name__ == "__main__":
         print("\t".join(parse_wrk(sys.stdin.read())))
     elif command == "load" and len(args) >= 3:
         load(args[0], args[1], args[2:])
+    elif command == "compare" and len(args) == 2:
+        compare(args[0], float(args[1]))
     elif command == "scale" and len(args) == 1:
         scale(args[0])
     elif command == "splice" and len(args) == 3:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 5's side-by-side load test, on loopback only, written into bench/RESULTS.md.
 #
-#   bench/load/run.sh [all|load|scale|memory]          default: all (load, then scale, then memory)
+#   bench/load/run.sh [all|load|scale|memory|compare]  default: all (load, then scale, then memory; not compare)
 #
 #   load    every contender in every scenario with wrk, interleaved A B C, C B A, ... over ROUNDS rounds so machine
 #           drift hits all alike; req/s, p50, p99, non-2xx and each contender's share of the no-session ceiling in
@@ -11,6 +11,12 @@
 #           steady scenario on the same number of real cookies; the extra sessions are written straight into the
 #           store (bench/load/seed.py), the rotated cookies are sessions the app issued over HTTP.
 #   memory  bench/load/memory.sh (memory per stored session), when it exists; its Markdown goes into RESULTS.md.
+#   compare before/after: VisitTracker built from the git ref BASELINE (git archive into the scratch folder) against
+#           the working tree, uncommitted changes included. Each selected vt-* contender runs next to its twin
+#           vt-*@base in the same interleaved rounds; the section gives, per store, concurrency and scenario, the median
+#           over the rounds of after req/s / before req/s (each round's pair runs back to back), with min and max, the
+#           p99s, and whether each median is at least MIN_RATIO. Its own defaults: ROUNDS 5, CONTENDERS '^vt-' (only
+#           vt-* contenders take part), SCENARIOS "steady new".
 #
 # Each mode regenerates only its own section of bench/RESULTS.md (between "<!-- bench/load/run.sh MODE begin ..." and
 # "... end -->"), so hand-written analysis elsewhere survives, and prints it too.
@@ -34,7 +40,10 @@
 #   SCALE_STORES ["memory sqlite redis"]  SCALE_COOKIES [1000]  SCALE_SESSIONS [1000000]
 #   RESULTS_FILE [bench/RESULTS.md] ("-": print only)  NESTJS_SEED [../shared/peers/nestjs-seed]  BASE_PORT [4100]
 #   KEEP_WORK [unset: the scratch folder, with logs and wrk's outputs, is removed at exit]
+#   BASELINE [none; compare needs it] a git ref  MIN_RATIO [0.95] compare's bar for the median of after / before
 # Quick smoke run: ROUNDS=1 DURATION=2 WARMUP=0 CONTENDERS='nosession|vt-memory' SCENARIOS=steady RESULTS_FILE=- bench/load/run.sh load
+# Before/after on every store and mode (6 pairs, 2 scenarios, 5 rounds of 10 s: 25-30 min on 2 cores):
+#   BASELINE=<ref before the change> bench/load/run.sh compare
 #
 # Needs: the .NET 10 SDK, wrk, redis-server and redis-cli, curl, python3; node and npm for the NestJS contenders
 # (apt-get install wrk redis-server curl python3 nodejs npm).
@@ -46,14 +55,19 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 mode=${1:-all}
 case $mode in
-  all | load | scale | memory) ;;
+  all | load | scale | memory | compare) ;;
   *) sed -n '2,/^$/p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac
-rounds=${ROUNDS:-3}
+if [[ $mode == compare ]]; then
+  rounds=${ROUNDS:-5} filter=${CONTENDERS:-^vt-} scenarios=${SCENARIOS:-steady new}
+  [[ -n ${BASELINE:-} ]] || { echo "compare needs BASELINE, a git ref to build VisitTracker from (see the top of $0)" >&2; exit 2; }
+  baseline_commit=$(git rev-parse --verify --quiet "$BASELINE^{commit}") || { echo "BASELINE=$BASELINE is not a commit" >&2; exit 2; }
+else
+  rounds=${ROUNDS:-3} filter=${CONTENDERS:-.} scenarios=${SCENARIOS:-steady new hot}
+fi
 duration=${DURATION:-10}
 warmup=${WARMUP:-2}
-filter=${CONTENDERS:-.}
-scenarios=${SCENARIOS:-steady new hot}
+min_ratio=${MIN_RATIO:-0.95}
 scenarios=${scenarios//,/ }
 sessions=${SESSIONS:-200}
 threads=${THREADS:-2}
@@ -150,10 +164,16 @@ start_redis() {
 
 # Builds what the selected contenders run, in Release (each project's bin/Release/net10.0).
 declare -A built
-declare -A project=([visittracker]=src/VisitTracker/VisitTracker [nosession]=bench/NoSession/NoSession [aspnetcore]=bench/AspNetCoreSession/AspNetCoreSession)
+declare -A project=([visittracker]=src/VisitTracker/VisitTracker [nosession]=bench/NoSession/NoSession [aspnetcore]=bench/AspNetCoreSession/AspNetCoreSession
+  [visittracker-base]=$work/base/src/VisitTracker/VisitTracker)
 build() {
   [[ -z ${built[$1]:-} ]] || return 0
   case $1 in
+    visittracker-base)
+      log "building VisitTracker at BASELINE=$BASELINE (${baseline_commit:0:7}) in $work/base (Release)"
+      mkdir -p "$work/base"
+      git archive "$baseline_commit" | tar -x -C "$work/base"
+      dotnet build "${project[$1]}.csproj" -c Release -nologo -v quiet >"$work/build-$1.log" 2>&1 || { cat "$work/build-$1.log" >&2; fail "build failed"; } ;;
     visittracker | nosession | aspnetcore)
       log "building ${project[$1]}.csproj (Release)"
       dotnet build "${project[$1]}.csproj" -c Release -nologo -v quiet >"$work/build-$1.log" 2>&1 || { cat "$work/build-$1.log" >&2; fail "build failed"; } ;;
@@ -181,7 +201,7 @@ launch() {
   [[ -n ${app_port[$name]:-} ]] || { take_port; app_port[$name]=$port; }
   local url=http://127.0.0.1:${app_port[$name]}
   case $kind in
-    visittracker) cmd=(dotnet "$(dll "$kind")" --urls "$url")
+    visittracker | visittracker-base) cmd=(dotnet "$(dll "$kind")" --urls "$url")
       env+=" Session__Secret=$secret Session__Sqlite__Path=$work/$name/sessions.db Logging__LogLevel__Default=Warning" ;;
     nosession) cmd=(dotnet "$(dll "$kind")" --urls "$url")
       env+=" Logging__LogLevel__Default=Warning" ;;
@@ -286,15 +306,24 @@ publish() { # section, markdown file
   fi
 }
 
-run_load() {
-  local contenders=() name scenario round
+# The contenders of all_contenders that CONTENDERS selects, in $contenders; checks SCENARIOS.
+select_contenders() {
+  local name scenario
+  contenders=()
   for name in "${all_contenders[@]}"; do [[ $name =~ $filter ]] && contenders+=("$name"); done
   ((${#contenders[@]})) || fail "no contender matches CONTENDERS='$filter'"
   for scenario in $scenarios; do
     [[ $scenario =~ ^(steady|new|hot)$ ]] || fail "unknown scenario '$scenario' (steady, new, hot)"
   done
-  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+}
 
+# Builds and starts contenders "${@:2}", issues their steady cookies, warms them up, then measures them in every
+# scenario, interleaved over the rounds, into the TSV $1 (rows: round scenario contender wrk-fields). The contenders
+# that lost a steady session by the end in $lost.
+run_rounds() {
+  local results=$1 name scenario round
+  shift
+  local contenders=("$@")
   for name in "${contenders[@]}"; do build "${kind[$name]}"; done
   for name in "${contenders[@]}"; do launch "$name" "${kind[$name]}" "${settings[$name]}"; done
   for name in "${contenders[@]}"; do
@@ -315,7 +344,6 @@ run_load() {
     done
   fi
 
-  local results=$work/load.tsv
   : >"$results"
   mkdir -p "$work/wrk"
   local order i
@@ -334,12 +362,20 @@ run_load() {
   done
 
   # A steady session still known at the end answers without a new cookie; one that was lost would get one.
-  local lost=() headers
+  local headers
+  lost=()
   for name in "${contenders[@]}"; do
     [[ $name != nosession ]] || continue
     headers=$(curl -s -D - -o /dev/null -H "Cookie: $(head -1 "$work/$name/steady.cookies")" "http://127.0.0.1:${app_port[$name]}/" || true)
     if grep -qi '^set-cookie:' <<<"$headers"; then lost+=("$name"); fi
   done
+}
+
+run_load() {
+  local contenders lost results=$work/load.tsv
+  select_contenders
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  run_rounds "$results" "${contenders[@]}"
 
   local md=$work/load.md
   {
@@ -502,8 +538,55 @@ run_memory() {
   fi
 }
 
+# Each selected vt-* contender and its twin on VisitTracker built from BASELINE, side by side in the same rounds.
+run_compare() {
+  local contenders lost results=$work/compare.tsv pairs=() name subject
+  select_contenders
+  for name in "${contenders[@]}"; do
+    [[ $name == vt-* ]] || continue
+    kind[$name@base]=visittracker-base
+    settings[$name@base]=${settings[$name]}
+    pairs+=("$name" "$name@base")
+  done
+  ((${#pairs[@]})) || fail "compare runs vt-* contenders only: none matches CONTENDERS='$filter'"
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  run_rounds "$results" "${pairs[@]}"
+
+  local md=$work/compare.md
+  {
+    echo "## Before and after: VisitTracker built from \`$BASELINE\` against the working tree"
+    echo
+    echo "Generated by \`bench/load/run.sh compare\` on $(date -u '+%Y-%m-%d %H:%M UTC'); rerun it rather than editing this section."
+    if ((rounds < 5 || duration < 10)); then
+      echo
+      echo "**Smoke or partial run, not a measurement** (ROUNDS=$rounds, DURATION=$duration): run \`BASELINE=$BASELINE bench/load/run.sh compare\` with its defaults for the numbers to quote."
+    fi
+    echo
+    echo "Command: \`BASELINE=$BASELINE ROUNDS=$rounds DURATION=$duration WARMUP=$warmup SESSIONS=$sessions$([[ $filter != '^vt-' ]] && echo " CONTENDERS='$filter'")$([[ $scenarios != "steady new" ]] && echo " SCENARIOS='$scenarios'") bench/load/run.sh compare\`."
+    subject=$(git log -1 --format=%s "$baseline_commit")
+    ((${#subject} <= 80)) || subject="${subject:0:79}…"
+    echo "Before (\`<contender>@base\`): VisitTracker at ${baseline_commit:0:7} (\"$subject\"), built in a scratch folder from \`git archive\`;"
+    echo "after: the working tree (commit below). Each contender runs next to its twin, back to back (A A@base B B@base ..., reversed every other round),"
+    echo "each on its own loopback port, store and redis-server, driven by \`wrk -t$threads -c$connections -d${duration}s --latency -s bench/load/cookies.lua\` after ${warmup}s of warm-up."
+    echo "Steady rotates $sessions sessions each app issued, new sends no cookie, hot sends one cookie on every request."
+    echo "The ratio is each round's after req/s over the same round's before req/s; the median of those ratios, their range, the rounds' ratios;"
+    echo "p99s are medians over the rounds (the p99 ratio is the median of each round's after p99 over before p99: above 1 is slower)."
+    echo
+    versions_md
+    echo
+    python3 bench/load/report.py compare "$results" "$min_ratio"
+    if ((${#lost[@]})); then
+      echo
+      echo "**Warning:** steady sessions were lost during the run (a steady cookie got a new session at the end): ${lost[*]}."
+    fi
+  } >"$md"
+  publish compare "$md"
+  stop_all
+}
+
 case $mode in
   load) run_load ;;
+  compare) run_compare ;;
   scale) run_scale ;;
   memory) run_memory ;;
   all) run_load; run_scale; run_memory ;;

@@ -51,6 +51,13 @@ internal sealed class ExpiredSessionSweeper
     /// <summary>Deletes at most one batch of expired rows; returns how many.</summary>
     public Task<int> SweepBatchAsync() => _writer.EnqueueAsync(WriteOperation.Sweep(_batchSize), CancellationToken.None);
 
+    /// <summary>
+    /// Stops the timer without waiting, for a synchronous close: a sweep under way ends at its next batch, which the
+    /// drained writer refuses. The token source is left undisposed because the loop may still read it; it holds nothing
+    /// to release.
+    /// </summary>
+    public void Stop() => _stopping.Cancel();
+
     /// <summary>Stops the timer and waits for a sweep under way to end (it ends early once the writer stops).</summary>
     public async Task StopAsync()
     {

@@ -1,18 +1,24 @@
-using System.Threading.Channels;
+using System.Runtime.ExceptionServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace ServerSessions.Sqlite;
 
 /// <summary>
-/// The one connection that writes. Callers queue operations; a background loop takes whatever is queued (up to
+/// The one connection that writes. Callers queue operations; the writer's thread takes whatever is queued (up to
 /// <see cref="MaxBatch"/>) and applies it in one transaction, then completes every caller of that batch ("group
 /// commit"). Writers never contend for SQLite's lock, and one fsync (with <c>synchronous = FULL</c>) covers many writes.
 /// </summary>
+/// <remarks>
+/// A thread of its own, not a task on the pool: SQLite's calls block anyway (Microsoft.Data.Sqlite's async methods run
+/// synchronously), and a thread can be joined, so <see cref="Drain"/> stops the writer for a synchronous close without
+/// blocking on a task, while <see cref="DrainAsync"/> awaits the same end for an asynchronous one.
+/// </remarks>
 internal sealed class SessionWriter : IDisposable
 {
     private const int MaxBatch = 256;
-    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>();
+    private readonly WriteQueue _queue = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -21,7 +27,8 @@ internal sealed class SessionWriter : IDisposable
     private readonly SqliteCommand _touch;
     private readonly SqliteCommand _delete;
     private readonly SqliteCommand _sweep;
-    private readonly Task _loop;
+    private readonly Thread _thread;
+    private ExceptionDispatchInfo? _fault;
 
     public SessionWriter(SqliteConnection connection, SessionCache? cache, TimeProvider time, ILogger logger)
     {
@@ -33,18 +40,23 @@ internal sealed class SessionWriter : IDisposable
         _touch = Prepare(SessionTable.Touch, "$id", "$expires", "$now");
         _delete = Prepare(SessionTable.Delete, "$id");
         _sweep = Prepare(SessionTable.Sweep, "$now", "$limit");
-        _loop = Task.Run(RunAsync);
+
+        // Background, as a pool thread was: a store never disposed does not keep the process alive. Unsafe (no captured
+        // ExecutionContext): the thread outlives whatever request or scope created the store, and must not carry its
+        // AsyncLocals or activity.
+        _thread = new Thread(Run) { IsBackground = true, Name = "SQLite session writer" };
+        _thread.UnsafeStart();
     }
 
     /// <summary>How many operations wait for the writer.</summary>
-    public int Pending => _queue.Reader.Count;
+    public int Pending => _queue.Count;
 
     /// <summary>Queues a write; the task completes with the rows it changed once its batch has committed.</summary>
     /// <exception cref="ObjectDisposedException">The writer no longer accepts writes: the store is closing.</exception>
     public Task<int> EnqueueAsync(WriteOperation operation, CancellationToken cancellationToken)
     {
         operation.CancelWith(cancellationToken);
-        if (!_queue.Writer.TryWrite(operation))
+        if (!_queue.TryAdd(operation))
         {
             var closed = new ObjectDisposedException(nameof(SqliteSessionStore), "The SQLite session store is closed; it accepts no more writes.");
             operation.Fail(closed);
@@ -54,10 +66,18 @@ internal sealed class SessionWriter : IDisposable
     }
 
     /// <summary>Stops accepting writes and returns once every write queued before has been applied.</summary>
+    public void Drain()
+    {
+        _queue.Complete();
+        _thread.Join();
+        _fault?.Throw();
+    }
+
+    /// <summary>Stops accepting writes; the task completes once every write queued before has been applied.</summary>
     public Task DrainAsync()
     {
-        _queue.Writer.TryComplete();
-        return _loop;
+        _queue.Complete();
+        return _stopped.Task;
     }
 
     /// <summary>Moves the write-ahead log into the database and empties it; false when readers kept it from finishing.</summary>
@@ -80,24 +100,38 @@ internal sealed class SessionWriter : IDisposable
         _connection.Dispose();
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
-        var batch = new List<WriteOperation>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        try
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var operation))
+            var taken = new List<WriteOperation>(MaxBatch);
+            var batch = new List<WriteOperation>(MaxBatch);
+            while (_queue.TakeBatch(taken, MaxBatch))
             {
-                if (operation.TryClaim())
+                foreach (var operation in taken)
                 {
-                    batch.Add(operation);
+                    if (operation.TryClaim())
+                    {
+                        batch.Add(operation);
+                    }
+                }
+
+                taken.Clear();
+                if (batch.Count > 0)
+                {
+                    Commit(batch);
+                    batch.Clear();
                 }
             }
 
-            if (batch.Count > 0)
-            {
-                Commit(batch);
-                batch.Clear();
-            }
+            _stopped.SetResult();
+        }
+        catch (Exception ex)
+        {
+            // Not rethrown, which on its own thread would end the process: Commit hands every SQLite fault to its
+            // batch's callers, so this is a bug, and closing the store throws it.
+            _fault = ExceptionDispatchInfo.Capture(ex);
+            _stopped.SetException(ex);
         }
     }
 

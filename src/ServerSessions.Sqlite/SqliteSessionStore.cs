@@ -14,9 +14,9 @@ namespace ServerSessions.Sqlite;
 /// (<see cref="SqliteSessionStoreOptions.CacheSize"/>), which the writer keeps coherent because no other process writes
 /// the file, or else run on pooled read connections; they never see expired rows, which a background sweep deletes.
 /// Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
-/// <see cref="DisposeAsync"/> commits every pending write before closing.
+/// Disposing it, with <see cref="DisposeAsync"/> or <see cref="Dispose"/>, commits every pending write before closing.
 /// </remarks>
-public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable
+public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, IDisposable
 {
     private readonly DatabaseLockFile _lockFile;
     private readonly SessionWriter _writer;
@@ -51,17 +51,19 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _lockFile = DatabaseLockFile.Acquire(Path);
         Microsoft.Data.Sqlite.SqliteConnection? writerConnection = null;
+        SessionWriter? writer = null;
         try
         {
             var database = new SessionDatabase(Path, options.Synchronous);
             writerConnection = database.OpenWriter();
             _cache = options.CacheSize > 0 ? new SessionCache(options.CacheSize) : null;
-            _writer = new SessionWriter(writerConnection, _cache, timeProvider, logger);
+            _writer = writer = new SessionWriter(writerConnection, _cache, timeProvider, logger);
             _readers = new SessionReaderPool(database);
             _sweeper = new ExpiredSessionSweeper(_writer, options.SweepInterval, options.SweepBatchSize, timeProvider, logger);
         }
         catch
         {
+            writer?.Drain(); // its thread would otherwise wait for writes forever
             writerConnection?.Dispose();
             _lockFile.Dispose();
             throw;
@@ -166,6 +168,35 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable
         return new ValueTask(_disposal);
     }
 
+    /// <summary>
+    /// Closes the store as <see cref="DisposeAsync"/> does, on the calling thread, for a container disposed
+    /// synchronously: it waits for the writer's thread to commit every pending write, not for a task. Does nothing when
+    /// the store is closed or closing already.
+    /// </summary>
+    public void Dispose()
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_disposeLock)
+        {
+            if (_disposal is not null)
+            {
+                return;
+            }
+
+            _disposal = closed.Task;
+        }
+
+        try
+        {
+            Close();
+        }
+        finally
+        {
+            // A DisposeAsync meanwhile waits for this close; its fault, if any, is thrown here only.
+            closed.SetResult();
+        }
+    }
+
     private ValueTask Write(WriteOperation operation, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -193,27 +224,55 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable
             var sweeperStopped = _sweeper.StopAsync();
             await _writer.DrainAsync();
             await sweeperStopped;
-            _readers.Dispose();
-            try
-            {
-                if (!_writer.Checkpoint())
-                {
-                    _logger.CheckpointIncomplete(Path, null);
-                }
-            }
-            catch (Exception ex)
-            {
-                // Committed writes are safe in the write-ahead log; closing must still release the file.
-                _logger.CheckpointIncomplete(Path, ex);
-            }
-
-            _logger.Closed(Path, pending);
+            CloseDatabase(pending);
         }
         finally
         {
-            _readers.Dispose();
-            _writer.Dispose();
-            _lockFile.Dispose();
+            ReleaseFiles();
         }
+    }
+
+    private void Close()
+    {
+        try
+        {
+            var pending = _writer.Pending;
+
+            // As CloseAsync, but without waiting for the sweeper's loop, which is a task: once the writer is drained it
+            // refuses the loop's next batch, and the loop ends on its own.
+            _sweeper.Stop();
+            _writer.Drain();
+            CloseDatabase(pending);
+        }
+        finally
+        {
+            ReleaseFiles();
+        }
+    }
+
+    private void CloseDatabase(int pending)
+    {
+        _readers.Dispose();
+        try
+        {
+            if (!_writer.Checkpoint())
+            {
+                _logger.CheckpointIncomplete(Path, null);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Committed writes are safe in the write-ahead log; closing must still release the file.
+            _logger.CheckpointIncomplete(Path, ex);
+        }
+
+        _logger.Closed(Path, pending);
+    }
+
+    private void ReleaseFiles()
+    {
+        _readers.Dispose();
+        _writer.Dispose();
+        _lockFile.Dispose();
     }
 }

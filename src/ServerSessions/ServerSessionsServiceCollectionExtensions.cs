@@ -50,13 +50,20 @@ public static class ServerSessionsServiceCollectionExtensions
 
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, ServerSessionOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, UnknownSessionSettingsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new SessionConfigurationSection(section));
-        services.TryAddSingleton<SessionRuntime>();
+        services.TryAddSingleton<SessionStoreChoice>();
+
+        // The container creates the chosen store, so it owns it: a graceful shutdown (the host disposes the container
+        // asynchronously) calls the store's DisposeAsync, a container disposed synchronously its Dispose, and nothing
+        // in between has to turn one into the other.
+        services.TryAddKeyedSingleton<IServerSessionStore>(SessionStoreChoice.StoreKey, static (sp, _) => sp.GetRequiredService<SessionStoreChoice>().Registration.Factory(sp));
+        services.TryAddSingleton<SessionRuntime>(CreateRuntime);
 
         var builder = new ServerSessionsBuilder(services, section);
-        builder.AddStoreOptions<MemorySessionStoreOptions>(SessionRuntime.MemoryStoreName);
-        builder.AddStore(SessionRuntime.MemoryStoreName, sp => new MemorySessionStore(
+        builder.AddStoreOptions<MemorySessionStoreOptions>(SessionStoreChoice.MemoryStoreName);
+        builder.AddStore(SessionStoreChoice.MemoryStoreName, sp => new MemorySessionStore(
             sp.GetRequiredService<IOptions<MemorySessionStoreOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MemorySessionStore>>()));
@@ -73,5 +80,22 @@ public static class ServerSessionsServiceCollectionExtensions
             mvc.ModelMetadataDetailsProviders.Add(new SuppressChildValidationMetadataProvider(typeof(Microsoft.AspNetCore.Http.ISession)));
         });
         return builder;
+    }
+
+    private static SessionRuntime CreateRuntime(IServiceProvider services)
+    {
+        // In this order, each step's error before the next step's work: the options (validated on first read), the
+        // store's name, the secrets (a shared store without one), and only then the store itself, so a configuration
+        // error never opens a database first.
+        var options = services.GetRequiredService<IOptions<ServerSessionOptions>>().Value;
+        var store = services.GetRequiredService<SessionStoreChoice>().Registration;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ServerSessions");
+        var signer = new CookieSigner(SessionSecrets.Resolve(options, store, logger));
+        return new SessionRuntime(
+            options,
+            signer,
+            services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey),
+            services.GetRequiredService<TimeProvider>(),
+            logger);
     }
 }

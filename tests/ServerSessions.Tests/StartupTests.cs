@@ -34,6 +34,15 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task MisspelledKey_StopsTheHostAtStart_WithTheOtherInvalidSettings()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Secrue"] = "true", ["Session:MaxSessionSize"] = "10" });
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("Session:Secrue", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Session:MaxSessionSize", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SecretAndSecrets_Together_AreAStartupError()
     {
         using var app = Build(new() { ["Session:Secret"] = "a", ["Session:Secrets:0"] = "b" });
@@ -102,6 +111,40 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public void StoreAndSecretErrors_AreFoundBeforeTheStoreIsCreated()
+    {
+        var created = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddServerSessions().AddStore("Shared", _ => new DisposalRecordingStore(() => created++), shared: true);
+        using var app = builder.Build();
+        Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
+        Assert.Equal(0, created);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChosenStore_IsDisposedByTheContainer_TheWayTheContainerIs(bool asynchronously)
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddServerSessions(o => o.Secret = "s3cret").AddStore("Recording", _ => new DisposalRecordingStore());
+        var provider = services.BuildServiceProvider();
+        var store = Assert.IsType<DisposalRecordingStore>(provider.GetRequiredService<SessionRuntime>().Store);
+
+        if (asynchronously)
+        {
+            await provider.DisposeAsync();
+        }
+        else
+        {
+            provider.Dispose();
+        }
+
+        Assert.Equal([asynchronously ? "DisposeAsync" : "Dispose"], store.Disposals);
+    }
+
+    [Fact]
     public void UseWithoutAdd_SaysWhatToCall()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -153,5 +196,29 @@ public sealed class StartupTests : IDisposable
         Assert.NotEqual(signed, restarted.Sign(id));
         Assert.False(restarted.TryUnsign(signed, out _, out _));
         Assert.False(new CookieSigner([string.Empty]).TryUnsign(signed, out _, out _));
+    }
+
+    /// <summary>A store that records how it is disposed (and, optionally, that it was created).</summary>
+    private sealed class DisposalRecordingStore : IServerSessionStore, IDisposable, IAsyncDisposable
+    {
+        public DisposalRecordingStore(Action? created = null) => created?.Invoke();
+
+        public List<string> Disposals { get; } = [];
+
+        public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken) => ValueTask.FromResult<SessionRecord?>(null);
+
+        public ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask DestroyAsync(string id, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public void Dispose() => Disposals.Add("Dispose");
+
+        public ValueTask DisposeAsync()
+        {
+            Disposals.Add("DisposeAsync");
+            return ValueTask.CompletedTask;
+        }
     }
 }

@@ -60,6 +60,28 @@ internal sealed class RedisConnection
         _logger.Closed(_endpoints);
     }
 
+    /// <summary>Closes the connection without waiting on a task: at once when it is made, else as soon as it is.</summary>
+    public void Close()
+    {
+        if (_connection.IsCompletedSuccessfully)
+        {
+            Close(_connection.Result);
+        }
+        else
+        {
+            _connection.ContinueWith(
+                static (made, self) => ((RedisConnection)self!).Close(made.Result), this,
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+    }
+
+    private void Close(ConnectionMultiplexer connection)
+    {
+        connection.Close(allowCommandsToComplete: true);
+        connection.Dispose();
+        _logger.Closed(_endpoints);
+    }
+
     private async ValueTask<ConnectionMultiplexer> ConnectedAsync(CancellationToken cancellationToken) =>
         _connection.IsCompletedSuccessfully ? _connection.Result : await _connection.WaitAsync(_operationTimeout, cancellationToken);
 

@@ -37,7 +37,7 @@ namespace ServerSessions.Redis;
 /// to it, and while one is older every operation fails with a message that says so.
 /// </para>
 /// </remarks>
-public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposable
+public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposable, IDisposable
 {
     private readonly RedisConnection _connection;
     private readonly RedisReleaseSignal _releases;
@@ -284,6 +284,19 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposab
         }
 
         return new ValueTask(_disposal);
+    }
+
+    /// <summary>Closes the connection without blocking on a task (a container disposed synchronously); as <see cref="DisposeAsync"/> otherwise.</summary>
+    public void Dispose()
+    {
+        lock (_disposeLock)
+        {
+            if (_disposal is null)
+            {
+                _connection.Close();
+                _disposal = Task.CompletedTask;
+            }
+        }
     }
 
     // A command whose reply is no longer awaited still reports its failure, or the runtime would call it unobserved.

@@ -437,6 +437,30 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task SynchronousDispose_ClosesTheConnection_AndTheStoreRefusesOperations()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var store = new RedisSessionStore(
+            new RedisSessionStoreOptions { Configuration = server.ConfigurationString },
+            new SessionCookieOptions(),
+            TimeProvider.System,
+            NullLogger<RedisSessionStore>.Instance);
+        await store.SetAsync(NewId(), Record("{}", TimeSpan.FromMinutes(1)), None);
+        Assert.Contains("connected_clients:", await server.CommandAsync("INFO", "clients"), StringComparison.Ordinal);
+
+        store.Dispose();
+
+        await Bounded.UntilAsync(
+            async () => ConnectedClients(await server.CommandAsync("INFO", "clients")) <= 1,
+            "the store's connections to close (the test's own INFO connection stays)");
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetAsync(NewId(), None).AsTask());
+        store.Dispose(); // a second dispose does nothing
+    }
+
+    private static int ConnectedClients(string info) =>
+        int.Parse(info.Split('\n').Single(line => line.StartsWith("connected_clients:", StringComparison.Ordinal))["connected_clients:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task Cluster_SpreadsSessionsOverEveryMaster_AndServesEachOneInOneRoundTrip()
     {
         await using var cluster = await RedisCluster.StartAsync(masters: 3);

@@ -6,7 +6,8 @@
 #
 # One build, then three runs of it: every test; then the clock tests (xunit trait Clock=Real: the Redis, lease and expiry
 # tests) twice more, the test process seeing the clock 400 days behind and then 400 days ahead (libfaketime), while
-# redis-server and redis-cli keep the real clock (tests/Shared/RedisServer.cs drops libfaketime from their environment).
+# redis-server and redis-cli keep the real clock (tests/ServerSessions.Testing/RedisServer.cs drops libfaketime from
+# their environment).
 # A test that only passes on the date it was written fails one of those. The totals sum the three runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -110,9 +111,10 @@ started=$SECONDS
 dotnet build ServerSessions.slnx --configuration Release </dev/null || fail "the build failed (see the errors above)"
 echo "test.sh: built in $((SECONDS - started)) s"
 
-# The test projects of the solution: each must report results in every run.
-mapfile -t assemblies < <(sed -n 's|.*Path="tests/[^"]*/\([^/"]*\)\.csproj".*|\1|p' ServerSessions.slnx)
-(( ${#assemblies[@]} > 0 )) || fail "no test project (tests/…/*.csproj) found in ServerSessions.slnx"
+# The test projects of the solution (tests/*/*.Tests.csproj, not their support library tests/ServerSessions.Testing):
+# each must report results in every run.
+mapfile -t assemblies < <(sed -n 's|.*Path="tests/[^"]*/\([^/"]*\.Tests\)\.csproj".*|\1|p' ServerSessions.slnx)
+(( ${#assemblies[@]} > 0 )) || fail "no test project (tests/…/*.Tests.csproj) found in ServerSessions.slnx"
 
 # Each run writes one TRX file per test assembly here (TestResults/ is ignored by git).
 results=TestResults/test.sh

@@ -1,13 +1,15 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace ServerSessions.Testing;
 
 /// <summary>
-/// A small Redis Cluster of <c>redis-server</c> processes on free loopback ports, masters only, joined with
-/// <c>redis-cli --cluster create</c>; every node is killed on dispose.
+/// A small Redis Cluster of <c>redis-server</c> processes on free loopback ports, masters only, each owning an even
+/// share of the 16384 slots; every node is killed on dispose.
 /// </summary>
 public sealed class RedisCluster : IAsyncDisposable
 {
+    private const int Slots = 16384;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
 
     private RedisCluster(IReadOnlyList<RedisServer> nodes) => Nodes = nodes;
@@ -18,14 +20,12 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>The StackExchange.Redis configuration string naming every node.</summary>
     public string ConfigurationString => string.Join(',', Nodes.Select(node => node.ConfigurationString));
 
-    /// <summary>Starts <paramref name="masters"/> nodes, creates the cluster and waits until every node reports <c>cluster_state:ok</c>.</summary>
+    /// <summary>Starts <paramref name="masters"/> nodes, joins them and waits until every node reports <c>cluster_state:ok</c>.</summary>
     /// <param name="masters">How many masters (at least 3, Redis Cluster's minimum).</param>
     /// <returns>The running cluster.</returns>
     public static async Task<RedisCluster> StartAsync(int masters = 3)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(masters, 3);
-        var cli = RedisServer.FindOnPath("redis-cli")
-            ?? throw new InvalidOperationException("redis-cli is missing: apt-get install redis-server (./test.sh installs it)");
         var nodes = new List<RedisServer>();
         try
         {
@@ -36,8 +36,8 @@ public sealed class RedisCluster : IAsyncDisposable
                     clusterPort: true));
             }
 
-            await CreateAsync(cli, nodes);
             var cluster = new RedisCluster(nodes);
+            await cluster.JoinAsync();
             await cluster.WaitUntilReadyAsync();
             return cluster;
         }
@@ -62,46 +62,18 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    private static async Task CreateAsync(string cli, List<RedisServer> nodes)
+    // What redis-cli --cluster create does for masters alone: each node takes its share of the slots, and the first
+    // meets the others (gossip introduces them to each other).
+    private async Task JoinAsync()
     {
-        var start = new ProcessStartInfo(cli)
+        for (var i = 0; i < Nodes.Count; i++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        RedisServer.UseRealClock(start);
-        start.ArgumentList.Add("--cluster");
-        start.ArgumentList.Add("create");
-        foreach (var node in nodes)
-        {
-            start.ArgumentList.Add(node.ConfigurationString);
+            await Nodes[i].CommandAsync("CLUSTER", "ADDSLOTSRANGE", Number(i * Slots / Nodes.Count), Number(((i + 1) * Slots / Nodes.Count) - 1));
         }
 
-        foreach (var argument in (string[])["--cluster-replicas", "0", "--cluster-yes"])
+        foreach (var node in Nodes.Skip(1))
         {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-cli.");
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(ReadyTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"redis-cli --cluster create did not finish within {ReadyTimeout.TotalSeconds} s.");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"redis-cli --cluster create failed ({process.ExitCode}):\n{await output}\n{await errors}");
+            await Nodes[0].CommandAsync("CLUSTER", "MEET", RedisServer.Host, Number(node.Port), Number(node.ClusterPort!.Value));
         }
     }
 
@@ -113,7 +85,7 @@ public sealed class RedisCluster : IAsyncDisposable
             var infos = await Task.WhenAll(Nodes.Select(node => node.CommandAsync("CLUSTER", "INFO")));
             if (infos.All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal)
                     && info.Contains($"cluster_known_nodes:{Nodes.Count}", StringComparison.Ordinal)
-                    && info.Contains("cluster_slots_assigned:16384", StringComparison.Ordinal)))
+                    && info.Contains($"cluster_slots_assigned:{Slots}", StringComparison.Ordinal)))
             {
                 return;
             }
@@ -126,4 +98,6 @@ public sealed class RedisCluster : IAsyncDisposable
             await Task.Delay(100);
         }
     }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -6,7 +6,7 @@
 #
 # One build, then three runs of it: every test; then the clock tests (xunit trait Clock=Real: the Redis, lease and expiry
 # tests) twice more, the test process seeing the clock 400 days behind and then 400 days ahead (libfaketime), while
-# redis-server and redis-cli keep the real clock (tests/Shared/RedisServer.cs drops libfaketime from their environment).
+# redis-server keeps the real clock (tests/ServerSessions.Testing/RedisProcess.cs drops libfaketime from its environment).
 # A test that only passes on the date it was written fails one of those. The totals sum the three runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -44,8 +44,8 @@ export MSBUILDDISABLENODEREUSE=1
 # --- What the tests need ------------------------------------------------------------------------------------------
 # Not installed here: the .NET SDK that global.json names, and Node.js 20 or later with npm (the interop tests build and
 # run the seed's NestJS app with them). Installed here with apt-get when missing (Debian 12): chromium (the browser
-# test drives Debian's Chromium, never Playwright's downloads), redis-server (the Redis tests start redis-server, and
-# redis-cli for a cluster, from the PATH on free ports) and faketime (the runs with the clock moved).
+# test drives Debian's Chromium, never Playwright's downloads), redis-server (the Redis tests start redis-server from
+# the PATH on free ports) and faketime (the runs with the clock moved).
 problems=()
 if ! command -v dotnet >/dev/null; then
   problems+=("the .NET SDK is missing: install the .NET 10 SDK (https://dotnet.microsoft.com/download)")
@@ -63,12 +63,12 @@ fi
 
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then missing+=(redis-server); fi
+command -v redis-server >/dev/null || missing+=(redis-server)
 command -v faketime >/dev/null || missing+=(faketime)
 if (( ${#missing[@]} > 0 )) && [[ $(id -u) -ne 0 ]]; then
   problems+=("missing Debian packages: ${missing[*]}; install them as root (./test.sh does when run as root): apt-get install ${missing[*]}")
 elif (( ${#missing[@]} > 0 )) && ! command -v apt-get >/dev/null; then
-  problems+=("missing Debian packages: ${missing[*]}, and there is no apt-get to install them with: install what provides /usr/bin/chromium, redis-server with redis-cli, and faketime")
+  problems+=("missing Debian packages: ${missing[*]}, and there is no apt-get to install them with: install what provides /usr/bin/chromium, redis-server and faketime")
 fi
 
 if (( ${#problems[@]} > 0 )); then
@@ -89,7 +89,7 @@ if (( ${#missing[@]} > 0 )); then
   apt-get install -y "${missing[@]}" </dev/null || status=$?
   if [[ -n $created_policy ]]; then rm -f "$policy"; created_policy=; fi
   (( status == 0 )) || fail "apt-get install ${missing[*]} failed with exit code $status (see above)"
-  for command in /usr/bin/chromium redis-server redis-cli faketime; do
+  for command in /usr/bin/chromium redis-server faketime; do
     command -v "$command" >/dev/null || fail "$command is still missing after apt-get install ${missing[*]}"
   done
 fi
@@ -110,9 +110,10 @@ started=$SECONDS
 dotnet build ServerSessions.slnx --configuration Release </dev/null || fail "the build failed (see the errors above)"
 echo "test.sh: built in $((SECONDS - started)) s"
 
-# The test projects of the solution: each must report results in every run.
-mapfile -t assemblies < <(sed -n 's|.*Path="tests/[^"]*/\([^/"]*\)\.csproj".*|\1|p' ServerSessions.slnx)
-(( ${#assemblies[@]} > 0 )) || fail "no test project (tests/…/*.csproj) found in ServerSessions.slnx"
+# The test projects of the solution (tests/*/*.Tests.csproj, not their support library tests/ServerSessions.Testing):
+# each must report results in every run.
+mapfile -t assemblies < <(sed -n 's|.*Path="tests/[^"]*/\([^/"]*\.Tests\)\.csproj".*|\1|p' ServerSessions.slnx)
+(( ${#assemblies[@]} > 0 )) || fail "no test project (tests/…/*.Tests.csproj) found in ServerSessions.slnx"
 
 # Each run writes one TRX file per test assembly here (TestResults/ is ignored by git).
 results=TestResults/test.sh

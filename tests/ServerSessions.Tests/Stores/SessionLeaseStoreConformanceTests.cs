@@ -21,55 +21,13 @@ namespace ServerSessions.Tests.Stores;
 /// are an hour from now on a store's real clock as well.
 /// </para>
 /// </remarks>
-public abstract class SessionLeaseStoreConformanceTests : IAsyncLifetime
+public abstract class SessionLeaseStoreConformanceTests : StoreConformanceSuite<IServerSessionLeaseStore>
 {
     /// <summary>A lease that stays held for the whole test: longer than any bounded wait.</summary>
     protected static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
 
     /// <summary>A lease that the test lets lapse.</summary>
     protected static readonly TimeSpan Short = TimeSpan.FromMilliseconds(500);
-
-    private static readonly CancellationToken None = CancellationToken.None;
-    private IServerSessionLeaseStore? _store;
-
-    /// <summary>The real now when the test begins, to the millisecond; the fake clock is there until the test moves it.</summary>
-    protected DateTimeOffset Start { get; private set; } = RealNow();
-
-    protected FakeTimeProvider Time { get; } = new(RealNow());
-
-    /// <summary>
-    /// How far a loaded session's expiry may be from the one written: none for a store that keeps the instant; a store
-    /// that keeps a time to live (Redis) reads back its clock's now plus the time left, which the round trip blurs.
-    /// </summary>
-    protected virtual TimeSpan ExpiryTolerance => TimeSpan.Zero;
-
-    protected IServerSessionLeaseStore Store => _store ?? throw new InvalidOperationException("The store is built in InitializeAsync.");
-
-    public async Task InitializeAsync()
-    {
-        _store = CreateStore(Time);
-
-        // The store's first call (a connection) is made before the test's clock starts.
-        await _store.GetAsync(NewId(), None);
-        Start = RealNow();
-        Time.SetUtcNow(Start);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        switch (_store)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-    }
-
-    /// <summary>Builds the store under test on <paramref name="time"/>.</summary>
-    protected abstract IServerSessionLeaseStore CreateStore(FakeTimeProvider time);
 
     /// <summary>
     /// Lets <paramref name="duration"/> pass on the clock by which the store times leases and waits: moves the fake clock on
@@ -258,9 +216,11 @@ public abstract class SessionLeaseStoreConformanceTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // another holder took the lease after it lapsed, and saved
-    public async Task SetLeased_ByALapsedHolder_IsRefused_AndWritesNothing(bool takenOver)
+    [InlineData("save", false)]
+    [InlineData("save", true)] // another holder took the lease after it lapsed, and saved
+    [InlineData("delete", false)]
+    [InlineData("delete", true)]
+    public async Task LeasedWrite_ByALapsedHolder_IsRefused_AndChangesNothing(string write, bool takenOver)
     {
         var id = NewId();
         await Store.SetAsync(id, Record("stored"), None);
@@ -272,7 +232,9 @@ public abstract class SessionLeaseStoreConformanceTests : IAsyncLifetime
             Assert.True(await Store.SetLeasedAsync(id, Record("newer"), "newer", release: false, None));
         }
 
-        Assert.False(await Store.SetLeasedAsync(id, Record("stale"), "lapsed", release: true, None));
+        Assert.False(write == "save"
+            ? await Store.SetLeasedAsync(id, Record("stale"), "lapsed", release: true, None)
+            : await Store.DestroyLeasedAsync(id, "lapsed", None));
 
         Assert.Equal(Bytes(takenOver ? "newer" : "stored"), (await Store.GetAsync(id, None))?.Payload.ToArray());
         Assert.Equal(!takenOver, (await Store.GetAndLeaseAsync(id, "third", Long, None)).Acquired); // the newer lease is kept
@@ -307,27 +269,6 @@ public abstract class SessionLeaseStoreConformanceTests : IAsyncLifetime
 
         Assert.Null(await Store.GetAsync(id, None));
         Assert.True(await Store.RenewLeaseAsync(id, "a", Long, None));
-    }
-
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // another holder took the lease after it lapsed, and saved
-    public async Task DestroyLeased_ByALapsedHolder_IsRefused_AndDeletesNothing(bool takenOver)
-    {
-        var id = NewId();
-        await Store.SetAsync(id, Record("stored"), None);
-        Assert.True((await Store.GetAndLeaseAsync(id, "lapsed", Short, None)).Acquired);
-        await PassAsync(Short);
-        if (takenOver)
-        {
-            Assert.True((await Store.GetAndLeaseAsync(id, "newer", Long, None)).Acquired);
-            Assert.True(await Store.SetLeasedAsync(id, Record("newer"), "newer", release: false, None));
-        }
-
-        Assert.False(await Store.DestroyLeasedAsync(id, "lapsed", None));
-
-        Assert.Equal(Bytes(takenOver ? "newer" : "stored"), (await Store.GetAsync(id, None))?.Payload.ToArray());
-        Assert.Equal(!takenOver, (await Store.GetAndLeaseAsync(id, "third", Long, None)).Acquired);
     }
 
     [Fact]
@@ -478,10 +419,4 @@ public abstract class SessionLeaseStoreConformanceTests : IAsyncLifetime
     }
 
     private SessionRecord Record(string payload) => new(Bytes(payload), Start.AddHours(1));
-
-    private static DateTimeOffset RealNow() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-
-    private static string NewId() => Guid.NewGuid().ToString("N");
-
-    private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 }

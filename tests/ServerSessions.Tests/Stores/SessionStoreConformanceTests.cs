@@ -12,51 +12,8 @@ namespace ServerSessions.Tests.Stores;
 /// that meets a real clock sees a plausible instant on any date. The expiry cases use lifetimes of at most 2 s, so a
 /// store with a real clock runs them in real time.
 /// </remarks>
-public abstract class SessionStoreConformanceTests : IAsyncLifetime
+public abstract class SessionStoreConformanceTests : StoreConformanceSuite<IServerSessionStore>
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private IServerSessionStore? _store;
-
-    /// <summary>The real now when the test begins, to the millisecond; the fake clock is there until the test moves it.</summary>
-    protected DateTimeOffset Start { get; private set; } = RealNow();
-
-    protected FakeTimeProvider Time { get; } = new(RealNow());
-
-    /// <summary>
-    /// How far a loaded session's expiry may be from the one written: none for a store that keeps the instant; a store
-    /// that keeps a time to live (Redis) reads back its clock's now plus the time left, which the round trip blurs.
-    /// </summary>
-    protected virtual TimeSpan ExpiryTolerance => TimeSpan.Zero;
-
-    protected IServerSessionStore Store => _store ?? throw new InvalidOperationException("The store is built in InitializeAsync.");
-
-    public async Task InitializeAsync()
-    {
-        _store = CreateStore(Time);
-
-        // The store's first call (a connection, a file) is made before the test's clock starts: a store on a real clock
-        // (Redis) then sees the lifetimes the test writes, not what is left of them.
-        await _store.GetAsync(NewId(), None);
-        Start = RealNow();
-        Time.SetUtcNow(Start);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        switch (_store)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-    }
-
-    /// <summary>Builds the store under test on <paramref name="time"/>.</summary>
-    protected abstract IServerSessionStore CreateStore(FakeTimeProvider time);
-
     /// <summary>
     /// Brings the store's clock to <paramref name="instant"/>: moves the fake clock there. A store that expires sessions by
     /// a clock of its own also waits (bounded) until that clock has passed it.
@@ -295,13 +252,4 @@ public abstract class SessionStoreConformanceTests : IAsyncLifetime
         Assert.NotEmpty(seen);
         Assert.All(seen, read => Assert.Contains(payloads, payload => payload.AsSpan().SequenceEqual(read)));
     }
-
-    private void AssertExpiry(DateTimeOffset expected, DateTimeOffset actual) =>
-        Assert.InRange(actual, expected - ExpiryTolerance, expected + ExpiryTolerance);
-
-    private static DateTimeOffset RealNow() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-
-    private static string NewId() => Guid.NewGuid().ToString("N");
-
-    private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 }

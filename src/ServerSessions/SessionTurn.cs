@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ServerSessions;
 
 /// <summary>
@@ -15,7 +17,8 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     private HashSet<string>? _lateChanges;   // keys changed since then (SessionPayload.MaxAgeKey for MaxAge)
 
     /// <summary>Takes the turn on <paramref name="id"/> and loads the session, waiting at most Session:LockTimeout.</summary>
-    public async Task<SessionRecord?> TakeAndLoadAsync(string id, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<SessionRecord?> TakeAndLoadAsync(string id, CancellationToken cancellationToken)
     {
         var options = runtime.Options;
         var waitDeadline = runtime.Time.GetUtcNow() + options.LockTimeout;

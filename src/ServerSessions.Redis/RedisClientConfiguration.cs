@@ -19,6 +19,10 @@ internal static class RedisClientConfiguration
         configuration.SyncTimeout = timeout;
         configuration.AsyncTimeout = timeout;
 
+        // The client would name the commands and keys it was running ("GET sess:<id>") in its timeout and connection
+        // errors, which the store's failures are logged with: session IDs must not reach the logs.
+        configuration.IncludeDetailInExceptions = false;
+
         // The default waits ConnectTimeout / 2 and more between attempts, growing to 10 s; sessions should come back
         // within a couple of seconds of Redis.
         configuration.ReconnectRetryPolicy = new ExponentialRetry(500, 2000);

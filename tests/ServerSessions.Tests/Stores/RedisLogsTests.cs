@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerSessions.Redis;
+using ServerSessions.Testing;
+using ServerSessions.Tests.Infrastructure;
+
+namespace ServerSessions.Tests.Stores;
+
+/// <summary>
+/// No log line, at any level, from our code or the Redis client, carries a session ID or a cookie value: the Redis client
+/// puts the commands and keys it was running (<c>GET sess:&lt;id&gt;</c>) into its timeout and connection errors, which the
+/// store-failure path logs.
+/// </summary>
+[Trait("Clock", "Real")]
+public sealed class RedisLogsTests : RedisTestsBase
+{
+    [Fact]
+    public async Task NoLogLine_CarriesASessionIdOrCookieValue_ThroughRejectedCookiesAStallAndAnOutage()
+    {
+        await using var server = await RedisServer.StartAsync(); // its own: the test pauses and stops it
+        var lines = new ConcurrentQueue<string>();
+        using var loggers = LoggerFactory.Create(logging => logging.AddProvider(new LineCollector(lines)).SetMinimumLevel(LogLevel.Trace));
+        await using var host = await SessionTestHost.StartAsync(
+            app => app.MapGet("/count", VisitCounter.Count),
+            options => options.StoreTimeout = TimeSpan.FromSeconds(2), // after the client's own timeout, so its error is the one logged
+            services: services => services.AddSingleton<ILoggerFactory>(loggers),
+            store: time =>
+            {
+                var store = new RedisSessionStore(
+                    new RedisSessionStoreOptions { Configuration = server.ConfigurationString, KeyPrefix = Prefix, OperationTimeout = TimeSpan.FromMilliseconds(500) },
+                    new SessionCookieOptions(),
+                    time,
+                    loggers.CreateLogger<RedisSessionStore>());
+                Stores.Add(store);
+                return store;
+            },
+            clock: TimeProvider.System);
+
+        var cookie = await VisitCounter.FirstVisitAsync(host);
+        var id = SetCookies.IdOf(cookie);
+        var value = cookie[(cookie.IndexOf('=') + 1)..];
+
+        // Rejected cookies: a bad signature, an unsigned ID.
+        using (var forged = await host.SendAsync("/count", $"connect.sid=s%3A{id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        {
+            Assert.Equal("1", await forged.Content.ReadAsStringAsync());
+        }
+
+        using (var unsigned = await host.SendAsync("/count", $"connect.sid={id}"))
+        {
+            Assert.Equal("1", await unsigned.Content.ReadAsStringAsync());
+        }
+
+        // A stall: connected, answering nothing for 3 s.
+        Assert.Equal("+OK", await server.CommandAsync("CLIENT", "PAUSE", "3000", "ALL"));
+        using (var stalled = await host.SendAsync("/count", cookie))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, stalled.StatusCode);
+        }
+
+        await Bounded.UntilAsync(async () => (await host.SendAsync("/count", cookie)).IsSuccessStatusCode, "Redis to answer again after the pause");
+
+        // An outage: the server is gone.
+        await server.StopAsync();
+        using (var down = await host.SendAsync("/count", cookie))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        }
+
+        await server.RestartAsync();
+        await Bounded.UntilAsync(async () => (await host.SendAsync("/count", cookie)).IsSuccessStatusCode, "Redis to serve again after the restart");
+
+        // Both failures were logged with the client's own errors, the kind that would name the keys.
+        Assert.Contains(lines, line => line.Contains(nameof(StackExchange.Redis.RedisTimeoutException), StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains(nameof(StackExchange.Redis.RedisConnectionException), StringComparison.Ordinal));
+        var secrets = new[] { id, value, Uri.UnescapeDataString(value) };
+        var leaks = lines.Where(line => secrets.Any(secret => line.Contains(secret, StringComparison.Ordinal))).ToList();
+        Assert.True(leaks.Count == 0, $"{leaks.Count} of {lines.Count} log lines carry the session ID or cookie value, e.g.:\n{leaks.FirstOrDefault()}");
+    }
+
+    /// <summary>Every log line, its message and its exception (with inner ones and stack), as one string.</summary>
+    private sealed class LineCollector(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {eventId.Id} {formatter(state, exception)} {exception}");
+
+        public void Dispose()
+        {
+        }
+    }
+}

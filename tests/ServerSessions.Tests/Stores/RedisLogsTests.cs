@@ -22,22 +22,7 @@ public sealed class RedisLogsTests : RedisTestsBase
     {
         await using var server = await RedisServer.StartAsync(); // its own: the test pauses and stops it
         var lines = new ConcurrentQueue<string>();
-        using var loggers = LoggerFactory.Create(logging => logging.AddProvider(new LineCollector(lines)).SetMinimumLevel(LogLevel.Trace));
-        await using var host = await SessionTestHost.StartAsync(
-            app => app.MapGet("/count", VisitCounter.Count),
-            options => options.StoreTimeout = TimeSpan.FromSeconds(2), // after the client's own timeout, so its error is the one logged
-            services: services => services.AddSingleton<ILoggerFactory>(loggers),
-            store: time =>
-            {
-                var store = new RedisSessionStore(
-                    new RedisSessionStoreOptions { Configuration = server.ConfigurationString, KeyPrefix = Prefix, OperationTimeout = TimeSpan.FromMilliseconds(500) },
-                    new SessionCookieOptions(),
-                    time,
-                    loggers.CreateLogger<RedisSessionStore>());
-                Stores.Add(store);
-                return store;
-            },
-            clock: TimeProvider.System);
+        await using var host = await StartAsync(server, lines, app => app.MapGet("/count", VisitCounter.Count), TimeSpan.FromSeconds(10));
 
         var cookie = await VisitCounter.FirstVisitAsync(host);
         var id = SetCookies.IdOf(cookie);
@@ -77,6 +62,61 @@ public sealed class RedisLogsTests : RedisTestsBase
         Assert.Contains(lines, line => line.Contains(nameof(StackExchange.Redis.RedisTimeoutException), StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains(nameof(StackExchange.Redis.RedisConnectionException), StringComparison.Ordinal));
         var secrets = new[] { id, value, Uri.UnescapeDataString(value) };
+        AssertNoLineCarries(lines, id, value, Uri.UnescapeDataString(value));
+    }
+
+    [Fact]
+    public async Task NoLogLine_CarriesASessionIdOrCookieValue_WhenALeaseLapsesInAStall()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var lines = new ConcurrentQueue<string>();
+        var gate = new HoldGate();
+        await using var host = await StartAsync(server, lines, gate.Map, lockTimeout: TimeSpan.FromSeconds(1.5)); // renewed every 0.5 s
+        var cookie = await VisitCounter.FirstVisitAsync(host);
+        var id = SetCookies.IdOf(cookie);
+        var value = cookie[(cookie.IndexOf('=') + 1)..];
+        var held = host.SendAsync("/hold", cookie);
+        await gate.Inside;
+
+        // Redis answers nothing for longer than the lease: its renewals fail, and it lapses.
+        Assert.Equal("+OK", await server.CommandAsync("CLIENT", "PAUSE", "2500", "ALL"));
+        await Bounded.UntilAsync(() => lines.Any(line => line.Contains(" 2024 ", StringComparison.Ordinal)), "a failed lease renewal to be logged");
+        await Bounded.UntilAsync(() => lines.Any(line => line.Contains(" 2023 ", StringComparison.Ordinal)), "the lapsed lease to be logged once Redis answers again");
+        gate.Release();
+        using (var response = await held.Within("the held request to end"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode); // its save is refused: the lease lapsed
+        }
+
+        AssertNoLineCarries(lines, id, value, Uri.UnescapeDataString(value));
+    }
+
+    private async Task<SessionTestHost> StartAsync(RedisServer server, ConcurrentQueue<string> lines, Action<WebApplication> map, TimeSpan lockTimeout)
+    {
+        var loggers = LoggerFactory.Create(logging => logging.AddProvider(new LineCollector(lines)).SetMinimumLevel(LogLevel.Trace));
+        return await SessionTestHost.StartAsync(
+            map,
+            options =>
+            {
+                options.StoreTimeout = TimeSpan.FromSeconds(2); // after the client's own timeout, so its error is the one logged
+                options.LockTimeout = lockTimeout;
+            },
+            services: services => services.AddSingleton<ILoggerFactory>(loggers),
+            store: time =>
+            {
+                var store = new RedisSessionStore(
+                    new RedisSessionStoreOptions { Configuration = server.ConfigurationString, KeyPrefix = Prefix, OperationTimeout = TimeSpan.FromMilliseconds(500) },
+                    new SessionCookieOptions(),
+                    time,
+                    loggers.CreateLogger<RedisSessionStore>());
+                Stores.Add(store);
+                return store;
+            },
+            clock: TimeProvider.System);
+    }
+
+    private static void AssertNoLineCarries(ConcurrentQueue<string> lines, params string[] secrets)
+    {
         var leaks = lines.Where(line => secrets.Any(secret => line.Contains(secret, StringComparison.Ordinal))).ToList();
         Assert.True(leaks.Count == 0, $"{leaks.Count} of {lines.Count} log lines carry the session ID or cookie value, e.g.:\n{leaks.FirstOrDefault()}");
     }

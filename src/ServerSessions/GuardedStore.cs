@@ -9,8 +9,6 @@ namespace ServerSessions;
 /// </summary>
 internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, TimeProvider time)
 {
-    public IServerSessionStore Store => store;
-
     /// <summary>The store's lease contract, when it is shared by several processes; otherwise <see langword="null"/>.</summary>
     public IServerSessionLeaseStore? Leases { get; } = store as IServerSessionLeaseStore;
 

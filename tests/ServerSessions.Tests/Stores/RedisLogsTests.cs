@@ -46,7 +46,7 @@ public sealed class RedisLogsTests : RedisTestsBase
             Assert.Equal(HttpStatusCode.ServiceUnavailable, stalled.StatusCode);
         }
 
-        await Bounded.UntilAsync(async () => (await host.SendAsync("/count", cookie)).IsSuccessStatusCode, "Redis to answer again after the pause");
+        await Bounded.UntilAsync(() => CountsAsync(host, cookie), "Redis to answer again after the pause");
 
         // An outage: the server is gone.
         await server.StopAsync();
@@ -56,7 +56,7 @@ public sealed class RedisLogsTests : RedisTestsBase
         }
 
         await server.RestartAsync();
-        await Bounded.UntilAsync(async () => (await host.SendAsync("/count", cookie)).IsSuccessStatusCode, "Redis to serve again after the restart");
+        await Bounded.UntilAsync(() => CountsAsync(host, cookie), "Redis to serve again after the restart");
 
         // Both failures were logged with the client's own errors, the kind that would name the keys.
         Assert.Contains(lines, line => line.Contains(nameof(StackExchange.Redis.RedisTimeoutException), StringComparison.Ordinal));
@@ -113,6 +113,12 @@ public sealed class RedisLogsTests : RedisTestsBase
                 return store;
             },
             clock: TimeProvider.System);
+    }
+
+    private static async Task<bool> CountsAsync(SessionTestHost host, string cookie)
+    {
+        using var response = await host.SendAsync("/count", cookie);
+        return response.IsSuccessStatusCode;
     }
 
     private static void AssertNoLineCarries(ConcurrentQueue<string> lines, params string[] secrets)

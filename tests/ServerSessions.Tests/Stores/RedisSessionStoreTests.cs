@@ -441,11 +441,7 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
     {
         await using var server = await RedisServer.StartAsync();
         var others = ConnectedClients(await server.CommandAsync("INFO", "clients")); // the test's own
-        var store = new RedisSessionStore(
-            new RedisSessionStoreOptions { Configuration = server.ConfigurationString },
-            new SessionCookieOptions(),
-            TimeProvider.System,
-            NullLogger<RedisSessionStore>.Instance);
+        var store = Open(configure: options => options.Configuration = server.ConfigurationString);
         await store.SetAsync(NewId(), Record("{}", TimeSpan.FromMinutes(1)), None);
         Assert.True(ConnectedClients(await server.CommandAsync("INFO", "clients")) > others);
 

@@ -54,6 +54,35 @@ public sealed class WaitAndHoldLimitsTests
     }
 
     [Fact]
+    public async Task WaiterThatGaveUp_NoLongerCountsTowardMaxWaiters()
+    {
+        var hold = new HoldGate();
+        TimerWatch? timers = null;
+        await using var host = await SessionTestHost.StartAsync(hold.Map, o => o.MaxWaiters = 1, TimerWatch.Install(watch => timers = watch));
+        var cookie = await FirstVisitAsync(host);
+        var holder = host.SendAsync("/hold", cookie);
+        await hold.Inside;
+
+        // The only waiter gives up after LockTimeout (it stays in the queue until the lock is handed on, but not counted).
+        var first = host.SendAsync("/count", cookie);
+        await Bounded.UntilAsync(() => timers!.Started(TimeSpan.FromSeconds(10)) == 1, "the waiter to start its LockTimeout timer");
+        host.Time.Advance(TimeSpan.FromSeconds(10));
+        using (var gaveUp = await first.Within("the waiter's 503 after LockTimeout"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, gaveUp.StatusCode);
+        }
+
+        // Its place is free: the next request waits its turn instead of being refused.
+        var second = host.SendAsync("/count", cookie);
+        await Bounded.UntilAsync(() => Locks(host).WaitingCount == 1, "the next request to wait in the freed place");
+        Assert.False(second.IsCompleted);
+        hold.Release();
+        (await holder.Within("the released holder's response")).Dispose();
+        using var counted = await second.Within("the second waiter's response");
+        Assert.Equal("3", await counted.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task FloodedSession_DoesNotDelayAnotherSessionOrANewVisitor()
     {
         var hold = new HoldGate();

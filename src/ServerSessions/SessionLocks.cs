@@ -7,12 +7,12 @@ namespace ServerSessions;
 /// <summary>
 /// In-process locks that serialize the requests of one session (with <see cref="SessionConcurrency.Serialized"/>, on every
 /// store; a store shared by several processes adds its lease behind it). Fair: a released lock is handed to the longest
-/// waiter, never taken by a newcomer. Bounded every way: at most Session:MaxWaiters requests wait for one session (one
+/// waiter, never taken by a newcomer ahead of one. Bounded every way: at most Session:MaxWaiters requests wait for one session (one
 /// more is refused at once), each for at most Session:LockTimeout, behind a holder that keeps the lock for at most
 /// Session:MaxHoldTime (then the next waiter takes it over). Sessions nobody holds cost nothing.
 /// </summary>
 /// <remarks>
-/// A lock lives as long as the request that holds it; a process that dies takes its locks with it, so there is
+/// A lock lives as long as the request that holds it, at most Session:MaxHoldTime; a process that dies takes its locks with it, so there is
 /// nothing to expire. Stores shared by several processes lease sessions in the store itself.
 /// </remarks>
 internal sealed class SessionLocks(ServerSessionOptions options, TimeProvider time, ILogger logger)

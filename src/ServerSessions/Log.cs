@@ -66,6 +66,26 @@ internal static partial class Log
     [LoggerMessage(2021, LogLevel.Error, "The session could not be committed as the response started; the response was aborted.")]
     public static partial void CommitFailedAtResponseStart(this ILogger logger, Exception exception);
 
+    [LoggerMessage(2050, LogLevel.Warning,
+        "Session {Session} has {MaxWaiters} requests waiting for it (Session:MaxWaiters); more are answered 503 at once until " +
+        "nobody waits for it. Logged once per burst.")]
+    public static partial void TooManyWaiters(this ILogger logger, SessionLogId session, int maxWaiters);
+
+    [LoggerMessage(2051, LogLevel.Debug, "A request was answered 503 at once: Session:MaxWaiters requests of its session were waiting already.")]
+    public static partial void RefusedTooManyWaiters(this ILogger logger);
+
+    [LoggerMessage(2052, LogLevel.Warning,
+        "A request held session {Session} for longer than Session:MaxHoldTime ({Seconds} s): the next request of the session goes on, " +
+        "and the holder's later changes will not be saved.")]
+    public static partial void HoldTimeExceeded(this ILogger logger, SessionLogId session, double seconds);
+
+    [LoggerMessage(2053, LogLevel.Warning,
+        "A request held session {Session} for longer than Session:MaxHoldTime: its lease in the store is given up, and its later changes will not be saved.")]
+    public static partial void LeaseHoldTimeExceeded(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2054, LogLevel.Warning, "A request held its session for longer than Session:MaxHoldTime; its write was refused, answering 503.")]
+    public static partial void HeldTooLong(this ILogger logger, Exception exception);
+
     [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full ({Capacity} sessions); evicted the least recently used session. Evictions so far: {Evictions}.")]
     public static partial void MemoryStoreEvicted(this ILogger logger, int capacity, long evictions);
 }

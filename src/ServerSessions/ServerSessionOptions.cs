@@ -93,6 +93,21 @@ public sealed class ServerSessionOptions
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How many requests of one session may wait for it at once in this process (<see cref="SessionConcurrency.Serialized"/>
+    /// only). One more is answered <c>503</c> with <c>Retry-After</c> at once, without waiting, so one cookie cannot park
+    /// any number of requests. Default 1000.
+    /// </summary>
+    public int MaxWaiters { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a request may hold its session, from taking its turn until it is done with it
+    /// (<see cref="SessionConcurrency.Serialized"/> only). Past it the next waiting request goes on, a lease in the store
+    /// is given up, and the request's later save, destroy or regenerate is refused with <c>503</c> (a touch is skipped). At
+    /// least <see cref="LockTimeout"/>. Default 2 minutes.
+    /// </summary>
+    public TimeSpan MaxHoldTime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// How long one store operation may take before the request gives up on it and answers <c>503</c>, so a hung store
     /// costs a bounded wait, not a hung request. Default 5 seconds.
     /// </summary>

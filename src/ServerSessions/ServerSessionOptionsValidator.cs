@@ -89,6 +89,22 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:LockTimeout must be positive.");
         }
 
+        if (options.MaxWaiters < 1)
+        {
+            errors.Add("Session:MaxWaiters must be at least 1 (requests of one session that may wait for it at once; default 1000).");
+        }
+
+        if (options.MaxHoldTime <= TimeSpan.Zero || options.MaxHoldTime > TimeSpan.FromDays(400))
+        {
+            errors.Add("Session:MaxHoldTime must be positive and at most 400 days (how long a request may hold its session; default 00:02:00).");
+        }
+        else if (options.MaxHoldTime < options.LockTimeout)
+        {
+            errors.Add(
+                $"Session:MaxHoldTime ({options.MaxHoldTime}) must be at least Session:LockTimeout ({options.LockTimeout}): a hold counts " +
+                "from the request's turn and includes its wait for the store's lease, which may last LockTimeout. Raise MaxHoldTime or lower LockTimeout.");
+        }
+
         if (options.StoreTimeout <= TimeSpan.Zero)
         {
             errors.Add("Session:StoreTimeout must be positive.");

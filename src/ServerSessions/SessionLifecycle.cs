@@ -169,7 +169,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             case StoreStep.Save when !await WriteAsync(now, cancellationToken, releaseLease: true):
                 cookie = CookieStep.None; // the session is gone: a late change must not bring its cookie back
                 break;
-            case StoreStep.Touch:
+            case StoreStep.Touch when _turn?.HeldTooLong != true: // past Session:MaxHoldTime there is nothing to lose: skip it
                 await runtime.GuardedStore.TouchAsync(id, StoreExpiry(now), cancellationToken);
                 _storeExpiryCurrent = true;
                 break;
@@ -269,6 +269,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     private async Task<bool> WriteAsync(DateTimeOffset now, CancellationToken cancellationToken, bool releaseLease = false)
     {
         var id = _contents.Id;
+        _turn?.ThrowIfHeldTooLong();
         if (_turn is { } turn && turn.MustRebase(id))
         {
             if (await turn.RebaseAsync(id, _contents.Values!, _contents.MaxAgeMs, cancellationToken) is not { } rebased)
@@ -314,6 +315,8 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         {
             return;
         }
+
+        _turn?.ThrowIfHeldTooLong();
 
         // Under a lease the delete checks it too, like a save: a holder whose lease lapsed must not delete (destroy,
         // regenerate) what a newer holder wrote.

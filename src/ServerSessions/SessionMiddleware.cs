@@ -42,9 +42,9 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
         catch (Exception ex) when (ex is SessionStoreException or SessionBusyException && !context.Response.HasStarted)
         {
             session.Lifecycle.Finish();
-            if (ex is SessionBusyException)
+            if (ex is SessionBusyException busy)
             {
-                runtime.Logger.SessionBusy(ex);
+                LogBusy(busy);
             }
             else
             {
@@ -59,6 +59,22 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
             // outer exception handler's page starts the response later), and the next request of the session may go on.
             session.Lifecycle.Finish();
             context.Features.Set<ISessionFeature>(null);
+        }
+    }
+
+    private void LogBusy(SessionBusyException busy)
+    {
+        switch (busy.Cause)
+        {
+            case SessionBusyCause.TooManyWaiters:
+                runtime.Logger.RefusedTooManyWaiters(); // a flood: its first refusal was logged as a warning
+                break;
+            case SessionBusyCause.HeldTooLong:
+                runtime.Logger.HeldTooLong(busy);
+                break;
+            default:
+                runtime.Logger.SessionBusy(busy);
+                break;
         }
     }
 

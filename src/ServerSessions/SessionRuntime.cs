@@ -20,6 +20,7 @@ internal sealed class SessionRuntime
         GuardedStore = new GuardedStore(store, options.StoreTimeout, time);
         Time = time;
         Logger = logger;
+        Locks = new SessionLocks(options, time, logger);
     }
 
     public ServerSessionOptions Options { get; }
@@ -35,7 +36,7 @@ internal sealed class SessionRuntime
 
     public TimeProvider Time { get; }
 
-    public SessionLocks Locks { get; } = new();
+    public SessionLocks Locks { get; }
 
     public ILogger Logger { get; }
 

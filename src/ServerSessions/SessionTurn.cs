@@ -7,11 +7,13 @@ namespace ServerSessions;
 /// the session on this node queue fairly, and on a store shared by several processes the store's lease, so only the
 /// head of each node's queue contends with other nodes. The lease is given up with the commit, so other nodes wait no
 /// longer than needed; a change made after that (TempData after the result) takes the lease again and is applied onto
-/// what is stored by then (a rebase), so a request of another node that ran in between keeps its own changes.
+/// what is stored by then (a rebase), so a request of another node that ran in between keeps its own changes. The turn
+/// lasts at most Session:MaxHoldTime: past it the lock and the lease go to the next request, and this one may write the
+/// session no more.
 /// </summary>
 internal sealed class SessionTurn(SessionRuntime runtime)
 {
-    private string? _lockedId;
+    private SessionHold? _hold;
     private HeldLease? _lease;
     private string? _releasedLeaseId;        // the session whose lease this request gave up with its commit
     private HashSet<string>? _lateChanges;   // keys changed since then (SessionPayload.MaxAgeKey for MaxAge)
@@ -25,10 +27,13 @@ internal sealed class SessionTurn(SessionRuntime runtime)
 
         // A load retried after a failure (the store's, or a corrupt record's) already holds the lock and maybe the lease:
         // it must not wait for itself.
-        if (_lockedId != id)
+        if (_hold?.Id != id)
         {
-            await runtime.Locks.AcquireAsync(id, options.LockTimeout, runtime.Time, cancellationToken);
-            _lockedId = id;
+            _hold = await runtime.Locks.AcquireAsync(id, cancellationToken);
+        }
+        else
+        {
+            ThrowIfHeldTooLong();
         }
 
         if (runtime.GuardedStore.Leases is null)
@@ -42,8 +47,27 @@ internal sealed class SessionTurn(SessionRuntime runtime)
             await failedLoad.ReleaseAsync(cancellationToken);
         }
 
-        (_lease, var record) = await HeldLease.AcquireAsync(runtime.GuardedStore, id, options.LockTimeout, waitDeadline, runtime.Logger, cancellationToken);
+        (_lease, var record) = await HeldLease.AcquireAsync(
+            runtime.GuardedStore, id, options.LockTimeout, waitDeadline, _hold.Value, runtime.Logger, cancellationToken);
         return record;
+    }
+
+    /// <summary>
+    /// Whether this request held its session for longer than Session:MaxHoldTime: the next request may have gone on, so
+    /// this one may write the session no more.
+    /// </summary>
+    public bool HeldTooLong => _hold is { } hold && !runtime.Locks.Holds(hold);
+
+    /// <summary>Refuses a write of a request that held its session for longer than Session:MaxHoldTime.</summary>
+    /// <exception cref="SessionBusyException">It did: nothing is written.</exception>
+    public void ThrowIfHeldTooLong()
+    {
+        if (HeldTooLong)
+        {
+            throw new SessionBusyException(
+                $"This request held the session for longer than Session:MaxHoldTime ({runtime.Options.MaxHoldTime.TotalSeconds:0.#} s), so " +
+                "another request may have changed it since; this request's change was not saved.", SessionBusyCause.HeldTooLong);
+        }
     }
 
     /// <summary>The lease this request holds on <paramref name="id"/>, if any: writes to that session go under it.</summary>
@@ -87,8 +111,9 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     /// </summary>
     public async Task<SessionPayload?> RebaseAsync(string id, Dictionary<string, byte[]> values, long? maxAgeMs, CancellationToken cancellationToken)
     {
+        ThrowIfHeldTooLong();
         var (lease, record) = await HeldLease.AcquireAsync(
-            runtime.GuardedStore, id, runtime.Options.LockTimeout, runtime.Time.GetUtcNow() + runtime.Options.LockTimeout, runtime.Logger, cancellationToken);
+            runtime.GuardedStore, id, runtime.Options.LockTimeout, runtime.Time.GetUtcNow() + runtime.Options.LockTimeout, _hold!.Value, runtime.Logger, cancellationToken);
         _lease = lease;
         _releasedLeaseId = null;
         var changes = _lateChanges;
@@ -127,10 +152,10 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     {
         _lease?.Abandon();
         _lease = null;
-        if (_lockedId is not null)
+        if (_hold is { } hold)
         {
-            runtime.Locks.Release(_lockedId);
-            _lockedId = null;
+            runtime.Locks.Release(hold);
+            _hold = null;
         }
     }
 }

@@ -55,11 +55,23 @@ public sealed class StartupTests : IDisposable
     [InlineData("Session:Cookie:Path", "no-slash")]
     [InlineData("Session:IdleTimeout", "-00:01:00")]
     [InlineData("Session:MaxSessionSize", "10")]
+    [InlineData("Session:MaxWaiters", "0")]
+    [InlineData("Session:MaxHoldTime", "00:00:00")]
+    [InlineData("Session:MaxHoldTime", "401.00:00:00")]
+    [InlineData("Session:MaxHoldTime", "00:00:05")] // shorter than LockTimeout (10 s)
     public void InvalidValue_IsAStartupError_NamingTheSetting(string key, string value)
     {
         using var app = Build(new() { ["Session:Secret"] = "s3cret", [key] = value });
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WaitAndHoldLimits_BindFromConfiguration()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:MaxWaiters"] = "200", ["Session:MaxHoldTime"] = "00:05:00" });
+        var options = app.Services.GetRequiredService<IOptions<ServerSessionOptions>>().Value;
+        Assert.Equal((200, TimeSpan.FromMinutes(5)), (options.MaxWaiters, options.MaxHoldTime));
     }
 
     [Fact]

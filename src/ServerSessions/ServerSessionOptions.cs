@@ -118,6 +118,13 @@ public sealed class ServerSessionOptions
     /// </summary>
     public int RetryAfterSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// How many new sessions one client address may start (<c>Session:NewSessionLimit:PermitsPerMinute</c> and
+    /// <c>:Burst</c>). Default 600 a minute with bursts of 600; <c>PermitsPerMinute</c> 0 turns the limit off. A request
+    /// over the limit gets <c>429 Too Many Requests</c> with <c>Retry-After</c>, and nothing is stored.
+    /// </summary>
+    public NewSessionLimitOptions NewSessionLimit { get; set; } = new();
+
     /// <summary>How session values are written as JSON. Default <see cref="JsonSerializerOptions.Web"/>.</summary>
     public JsonSerializerOptions JsonSerializerOptions { get; set; } = JsonSerializerOptions.Web;
 }

@@ -5,6 +5,9 @@ namespace ServerSessions;
 /// <summary>Rejects option values that could only be mistakes, at startup and with the setting's name.</summary>
 internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSessionOptions>
 {
+    // A million new sessions a minute from one address is no limit at all; past it the limiter's period would round away.
+    private const int NewSessionLimitMax = 1_000_000;
+
     public ValidateOptionsResult Validate(string? name, ServerSessionOptions options)
     {
         var errors = new List<string>();
@@ -113,6 +116,23 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
         if (options.RetryAfterSeconds < 0)
         {
             errors.Add("Session:RetryAfterSeconds must not be negative.");
+        }
+
+        if (options.NewSessionLimit is not { } limit)
+        {
+            errors.Add("Session:NewSessionLimit is null; set PermitsPerMinute to 0 to turn the limit off.");
+        }
+        else
+        {
+            if (limit.PermitsPerMinute is < 0 or > NewSessionLimitMax)
+            {
+                errors.Add($"Session:NewSessionLimit:PermitsPerMinute must be between 0 (no limit) and {NewSessionLimitMax}.");
+            }
+
+            if (limit.Burst is < 1 or > NewSessionLimitMax)
+            {
+                errors.Add($"Session:NewSessionLimit:Burst must be between 1 and {NewSessionLimitMax} (the new sessions an address may start at once).");
+            }
         }
 
         if (options.JsonSerializerOptions is null)

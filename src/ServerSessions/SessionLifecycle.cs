@@ -19,6 +19,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     private bool _touched;               // Touch() was called: the cookie goes out again when it has a MaxAge
     private bool _storeExpiryCurrent;    // the store was written or touched since the last Touch()
     private string? _sentCookie;
+    private bool _mayStoreNew;           // the request came with a stored session, or the new-session limit let it store one
 
     public bool IsLoaded => _contents.Values is not null;
 
@@ -202,6 +203,12 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         {
             await CommitAsync();
         }
+        catch (NewSessionLimitedException refusal)
+        {
+            // Too late for a 429: the page goes out as it is, without the session it would have started (nothing stored,
+            // no cookie), as it would for a visitor whose browser refused the cookie.
+            runtime.NewSessions.LogRefused(context, refusal, atResponseStart: true);
+        }
         catch (Exception ex)
         {
             // Too late for a clean error page: the response is on its way. Fail it rather than report success for an
@@ -225,9 +232,10 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             var found = options.Concurrency == SessionConcurrency.Serialized && !IsReadOnly
                 ? await (_turn ??= new SessionTurn(runtime)).TakeAndLoadAsync(cookieId, cancellationToken)
                 : await runtime.GuardedStore.GetAsync(cookieId, cancellationToken);
+            _mayStoreNew = found is not null;
             if (found is not { } record)
             {
-                runtime.Logger.SessionNotFound(new SessionLogId(cookieId));
+                runtime.RejectedCookies.NotFound(context, new SessionLogId(cookieId));
             }
             else if (SessionPayload.Parse(record.Payload.Span) is var payload
                 && SessionExpiry.IsPastAbsoluteTimeout(options, Now(), payload.CreatedUnixMs))
@@ -268,6 +276,13 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     // request, or expired): a late change must not bring it back.
     private async Task<bool> WriteAsync(DateTimeOffset now, CancellationToken cancellationToken, bool releaseLease = false)
     {
+        if (!_mayStoreNew)
+        {
+            // Before anything is stored: a refusal leaves no record behind and, still unanswered, becomes a 429.
+            runtime.NewSessions.Admit(context);
+            _mayStoreNew = true;
+        }
+
         var id = _contents.Id;
         _turn?.ThrowIfHeldTooLong();
         if (_turn is { } turn && turn.MustRebase(id))

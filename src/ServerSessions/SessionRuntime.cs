@@ -4,20 +4,24 @@ namespace ServerSessions;
 
 /// <summary>
 /// What every request's session shares: validated options, the chosen store, the signer (with the configured or
-/// generated secrets), the clock, the locks and the logger. Assembled once, at startup, by
-/// <c>AddServerSessions</c>'s registration; the container, not the runtime, owns and disposes the store.
+/// generated secrets), the clock, the locks, the new-session limiter, the rejected cookies' count and the logger.
+/// Assembled once, at startup, by <c>AddServerSessions</c>'s registration; the container, not the runtime, owns and
+/// disposes the store and the limiter.
 /// </summary>
 internal sealed class SessionRuntime
 {
     private int _insecureWarned;
 
-    public SessionRuntime(ServerSessionOptions options, CookieSigner signer, IServerSessionStore store, TimeProvider time, ILogger logger)
+    public SessionRuntime(
+        ServerSessionOptions options, CookieSigner signer, IServerSessionStore store, NewSessionLimiter newSessions, TimeProvider time, ILogger logger)
     {
         Options = options;
         Signer = signer;
         VerifiedCookies = new VerifiedCookies(signer);
         Store = store;
         GuardedStore = new GuardedStore(store, options.StoreTimeout, time);
+        NewSessions = newSessions;
+        RejectedCookies = new RejectedCookies(logger, time);
         Time = time;
         Logger = logger;
         Locks = new SessionLocks(options, time, logger);
@@ -33,6 +37,11 @@ internal sealed class SessionRuntime
     public CookieSigner Signer { get; }
 
     public VerifiedCookies VerifiedCookies { get; }
+
+    /// <summary>Admits or refuses a session the request did not come with (<see cref="ServerSessionOptions.NewSessionLimit"/>).</summary>
+    public NewSessionLimiter NewSessions { get; }
+
+    public RejectedCookies RejectedCookies { get; }
 
     public TimeProvider Time { get; }
 

@@ -66,6 +66,6 @@ internal static partial class Log
     [LoggerMessage(2021, LogLevel.Error, "The session could not be committed as the response started; the response was aborted.")]
     public static partial void CommitFailedAtResponseStart(this ILogger logger, Exception exception);
 
-    [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full ({Capacity} sessions); evicted the least recently used session. Evictions so far: {Evictions}.")]
-    public static partial void MemoryStoreEvicted(this ILogger logger, int capacity, long evictions);
+    [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full (Session:Memory:MaxSessions {MaxSessions}, Session:Memory:MaxBytes {MaxBytes}); evicted sessions, those stored once and not used since first. Evictions so far: {Evictions}.")]
+    public static partial void MemoryStoreEvicted(this ILogger logger, int maxSessions, long maxBytes, long evictions);
 }

@@ -17,7 +17,7 @@ internal sealed class MemorySessionTable
 
     /// <summary>
     /// Bytes a session costs beyond its payload's length: slot 56, bucket up to 8, array header 24, padding up to 7.
-    /// Measured at ≈ 90 (bench/RESULTS.md); rounded up, so the byte budget errs on the side of memory.
+    /// Measured at 87 (bench/RESULTS.md); the worst case is counted, so the byte budget errs on the side of memory.
     /// </summary>
     public const int EntryOverhead = 96;
 

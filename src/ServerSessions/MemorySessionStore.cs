@@ -6,8 +6,8 @@ namespace ServerSessions;
 /// <summary>
 /// Keeps sessions in this process's memory: bounded in sessions and bytes, and expiry-aware (expired sessions are never
 /// returned and are swept in the background). When full it evicts sessions stored once and not used since before
-/// those that came back, least recently used first, so a flood of new sessions cannot push returning visitors out. Sessions are lost when the process ends; use it for
-/// tests, development and single-instance apps that can afford that.
+/// those that came back, least recently used first, so a flood of new sessions cannot push returning visitors out.
+/// Sessions are lost when the process ends; use it for tests, development and single-instance apps that can afford that.
 /// </summary>
 public sealed class MemorySessionStore : IServerSessionStore, IDisposable
 {

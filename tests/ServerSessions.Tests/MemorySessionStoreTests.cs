@@ -132,6 +132,7 @@ public sealed class MemorySessionStoreTests
         }
 
         Assert.Equal(model.Evictions, store.Evictions);
+        Assert.True(model.EvictionsForBytes > 0 && model.Demotions > 0, "the run should have evicted for bytes and demoted");
     }
 
     /// <summary>The segmented LRU the memory store implements, written the obvious way.</summary>
@@ -141,6 +142,10 @@ public sealed class MemorySessionStoreTests
         private readonly LinkedList<Entry> _protected = new();
 
         public long Evictions { get; private set; }
+
+        public long EvictionsForBytes { get; private set; }
+
+        public long Demotions { get; private set; }
 
         public int Count => _probation.Count + _protected.Count;
 
@@ -171,6 +176,7 @@ public sealed class MemorySessionStoreTests
                     break;
                 }
 
+                EvictionsForBytes += Count > capacity ? 0 : 1;
                 victim.List!.Remove(victim);
                 Evictions++;
             }
@@ -223,6 +229,7 @@ public sealed class MemorySessionStoreTests
                 var demoted = _protected.Last!;
                 _protected.RemoveLast();
                 _probation.AddFirst(demoted);
+                Demotions++;
             }
         }
 

@@ -87,9 +87,6 @@ internal static partial class Log
     [LoggerMessage(2054, LogLevel.Warning, "A request held its session for longer than Session:MaxHoldTime; its write was refused, answering 503.")]
     public static partial void HeldTooLong(this ILogger logger, Exception exception);
 
-    [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full ({Capacity} sessions); evicted the least recently used session. Evictions so far: {Evictions}.")]
-    public static partial void MemoryStoreEvicted(this ILogger logger, int capacity, long evictions);
-
     [LoggerMessage(2040, LogLevel.Information,
         "{Skipped} more rejected session cookies were not logged (at most {PerSecond} a second are); {Total} rejected since the app started.")]
     public static partial void RejectedCookiesNotLogged(this ILogger logger, long skipped, int perSecond, long total);
@@ -105,4 +102,7 @@ internal static partial class Log
     [LoggerMessage(2043, LogLevel.Information,
         "{Skipped} more refused new sessions were not logged (at most {PerSecond} a second are); {Total} refused since the app started.")]
     public static partial void NewSessionsRefusedNotLogged(this ILogger logger, long skipped, int perSecond, long total);
+
+    [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full (Session:Memory:MaxSessions {MaxSessions}, Session:Memory:MaxBytes {MaxBytes}); evicted sessions, those stored once and not used since first. Evictions so far: {Evictions}.")]
+    public static partial void MemoryStoreEvicted(this ILogger logger, int maxSessions, long maxBytes, long evictions);
 }

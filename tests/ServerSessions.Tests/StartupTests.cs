@@ -75,6 +75,36 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task MemoryStoreBounds_FromConfiguration_ReachTheStore()
+    {
+        using var app = Build(new()
+        {
+            ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
+            ["Session:Memory:MaxSessions"] = "1000",
+            ["Session:Memory:MaxBytes"] = "1048576",
+        });
+        app.UseServerSessions();
+        var store = Assert.IsType<MemorySessionStore>(app.Services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey));
+
+        for (var i = 0; i < 40; i++)
+        {
+            await store.SetAsync(SessionIds.New(), new SessionRecord(new byte[64 * 1024], DateTimeOffset.UtcNow.AddHours(1)), default);
+        }
+
+        Assert.Equal(15, store.Count); // 1 MiB of 64 KiB sessions, not 1,000 sessions
+    }
+
+    [Fact]
+    public void MemoryByteBudgetUnderOneMebibyte_IsAStartupError_NamingTheSetting()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Memory:MaxBytes"] = "1000" });
+
+        var error = Assert.ThrowsAny<ArgumentException>(() => app.UseServerSessions());
+
+        Assert.Contains("Session:Memory:MaxBytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SecureSettingFromEnvironmentForm_BindsAuto()
     {
         using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Cookie:Secure"] = "auto", ["Session:IdleTimeout"] = "00:20:00" });

@@ -88,7 +88,7 @@ public class MiddlewareBenchmarks
         {
             services.AddServerSessions(o =>
             {
-                o.Secret = "bench-secret";
+                o.Secret = "bench-secret, at least 32 bytes long";
                 configure(o);
             });
             more?.Invoke(services);

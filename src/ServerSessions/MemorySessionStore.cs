@@ -28,6 +28,7 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
         options ??= new MemorySessionStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessions, 1, "Session:Memory:MaxSessions");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.SweepInterval, TimeSpan.Zero, "Session:Memory:SweepInterval");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SweepInterval, ServerSessionOptionsValidator.MaxWait, "Session:Memory:SweepInterval");
         _capacity = options.MaxSessions;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;

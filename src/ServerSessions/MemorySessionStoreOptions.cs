@@ -9,6 +9,6 @@ public sealed class MemorySessionStoreOptions
     /// </summary>
     public int MaxSessions { get; set; } = 100_000;
 
-    /// <summary>How often expired sessions are removed. Default one minute.</summary>
+    /// <summary>How often expired sessions are removed. Default one minute; at most one day.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -5,6 +5,18 @@ namespace ServerSessions;
 /// <summary>Rejects option values that could only be mistakes, at startup and with the setting's name.</summary>
 internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSessionOptions>
 {
+    /// <summary>
+    /// The longest a session or its cookie may live: browsers cap a cookie's lifetime at 400 days, and it keeps the expiry
+    /// arithmetic (now + duration, in milliseconds) far from overflowing.
+    /// </summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(400);
+
+    /// <summary>
+    /// The longest a request may wait (for its turn, for the store): one day is far past any useful wait, and it stays
+    /// under the 49.7 days that .NET's timers and <c>Task.WaitAsync</c> accept (a longer one would fail every request).
+    /// </summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, ServerSessionOptions options)
     {
         var errors = new List<string>();
@@ -48,10 +60,7 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
                 errors.Add($"Session:Cookie:Domain '{domain}' is not a valid domain.");
             }
 
-            if (options.Cookie.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
-            {
-                errors.Add("Session:Cookie:MaxAge must be positive; leave it unset for a browser-session cookie.");
-            }
+            CheckDuration(errors, "Session:Cookie:MaxAge", options.Cookie.MaxAge, MaxLifetime, "leave it unset for a browser-session cookie");
 
             if (!Enum.IsDefined(options.Cookie.Secure) || !Enum.IsDefined(options.Cookie.SameSite) || !Enum.IsDefined(options.Cookie.Priority))
             {
@@ -64,15 +73,8 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:Unset must be 'Keep' or 'Destroy'.");
         }
 
-        if (options.IdleTimeout is { } idle && idle <= TimeSpan.Zero)
-        {
-            errors.Add("Session:IdleTimeout must be positive.");
-        }
-
-        if (options.AbsoluteTimeout is { } absolute && absolute <= TimeSpan.Zero)
-        {
-            errors.Add("Session:AbsoluteTimeout must be positive.");
-        }
+        CheckDuration(errors, "Session:IdleTimeout", options.IdleTimeout, MaxLifetime, "leave it unset for the cookie's MaxAge, else one day");
+        CheckDuration(errors, "Session:AbsoluteTimeout", options.AbsoluteTimeout, MaxLifetime, "leave it unset for none");
 
         if (options.MaxSessionSize < 64)
         {
@@ -84,15 +86,8 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:Concurrency must be 'Serialized' or 'LastWriteWins'.");
         }
 
-        if (options.LockTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Session:LockTimeout must be positive.");
-        }
-
-        if (options.StoreTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Session:StoreTimeout must be positive.");
-        }
+        CheckDuration(errors, "Session:LockTimeout", options.LockTimeout, MaxWait, "the default is 10 seconds");
+        CheckDuration(errors, "Session:StoreTimeout", options.StoreTimeout, MaxWait, "the default is 5 seconds");
 
         if (options.RetryAfterSeconds < 0)
         {
@@ -106,4 +101,14 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static void CheckDuration(List<string> errors, string setting, TimeSpan? value, TimeSpan max, string hint)
+    {
+        if (value is { } duration && (duration <= TimeSpan.Zero || duration > max))
+        {
+            errors.Add($"{setting} must be more than zero and at most {Describe(max)}; it is {duration} ({hint}).");
+        }
+    }
+
+    private static string Describe(TimeSpan max) => max == MaxLifetime ? "400 days" : "one day";
 }

@@ -71,7 +71,7 @@ public sealed class MemorySessionStoreTests
         // The store's table (hash chains, LRU links, reused slots, growth) against a list and a dictionary, on a small bound.
         const int capacity = 64;
         // Swept only when the test says so, so that the model sweeps at the same moments.
-        var options = new MemorySessionStoreOptions { MaxSessions = capacity, SweepInterval = TimeSpan.FromDays(30) };
+        var options = new MemorySessionStoreOptions { MaxSessions = capacity, SweepInterval = TimeSpan.FromDays(1) };
         using var store = new MemorySessionStore(options, _time);
         var model = new LinkedList<(string Id, byte[] Payload, DateTimeOffset Expires)>(); // most recently used first
         var random = new Random(5);

@@ -76,7 +76,7 @@ public sealed class HostingTests
     [Fact]
     public async Task ConfiguredSecret_SignsTheCookie()
     {
-        const string Secret = "a configured secret";
+        const string Secret = "a configured secret of 32 bytes or more";
         await using var app = await VisitTrackerProcess.StartAsync(environment: new Dictionary<string, string> { ["Session__Secret"] = Secret });
         using var visitor = new Visitor(app);
 

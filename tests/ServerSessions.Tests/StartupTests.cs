@@ -344,6 +344,30 @@ public sealed class StartupTests : IDisposable
         await app.StopAsync().WaitAsync(ServerSessions.Testing.Bounded.Limit);
     }
 
+    [Fact]
+    public async Task SessionMaxAgePastBrowsersCap_IsRefused_AndTheSessionStaysUsable()
+    {
+        await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/", (ServerSession session) =>
+        {
+            session.Set("visits", 1);
+            try
+            {
+                session.MaxAge = TimeSpan.FromDays(400) + TimeSpan.FromSeconds(1);
+                return "accepted";
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                session.MaxAge = TimeSpan.FromDays(400);
+                return "refused";
+            }
+        }));
+
+        using var response = await host.SendAsync("/");
+
+        Assert.Equal("refused", await response.Content.ReadAsStringAsync());
+        Assert.Contains("Expires", CookieAttributes.Of(response).Keys);
+    }
+
     /// <summary>A store that records how it is disposed (and, optionally, that it was created).</summary>
     private sealed class DisposalRecordingStore : IServerSessionStore, IDisposable, IAsyncDisposable
     {

@@ -31,7 +31,16 @@ internal static class SecretFile
     {
         if (!File.Exists(fullPath))
         {
-            Create(fullPath);
+            try
+            {
+                Create(fullPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException(
+                    $"The session secret file '{fullPath}' could not be created ({ex.GetType().Name}: {ex.Message}). Point " +
+                    "Session:SecretFile at a folder the app's user can write, or set Session:Secret.", ex);
+            }
         }
 
         // Ours, or the one another process linked first.
@@ -119,9 +128,9 @@ internal static class SecretFile
                 "lost), or set Session:Secret.");
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OthersAccess) != 0)
+        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) is var mode && (mode & OthersAccess) != 0)
         {
-            logger.SecretFileOpenToOthers(path, Convert.ToString((int)File.GetUnixFileMode(path), 8));
+            logger.SecretFileOpenToOthers(path, Convert.ToString((int)mode, 8));
         }
 
         return secret;

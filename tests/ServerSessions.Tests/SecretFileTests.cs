@@ -78,6 +78,20 @@ public sealed class SecretFileTests : IDisposable
     }
 
     [Fact]
+    public void FileThatCannotBeCreated_IsAStartupError_NamingThePathAndTheSettings()
+    {
+        var notAFolder = Path.Combine(_folder, "a-file");
+        File.WriteAllText(notAFolder, string.Empty);
+        var path = Path.Combine(notAFolder, "session-secret");
+        using var app = StartupTests.Build(new() { ["Session:SecretFile"] = path });
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
+
+        Assert.Contains($"'{path}' could not be created", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Session:SecretFile", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FileOthersCanRead_StartsWithAWarningNamingIt()
     {
         var path = Path.Combine(_folder, "session-secret");

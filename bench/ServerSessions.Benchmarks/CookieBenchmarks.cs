@@ -8,7 +8,7 @@ namespace ServerSessions.Benchmarks;
 public class CookieBenchmarks
 {
     private const string Id = "Xk3pQ9vL2mN8rT5wY7zA1bC4dE6fG0hJ";
-    private readonly CookieSigner _signer = new(["bench-secret"]);
+    private readonly CookieSigner _signer = new(["bench-secret, at least 32 bytes long"]);
     private readonly char[] _buffer = new char[128];
     private readonly SessionCookieOptions _cookie = new();
     private string _signed = "";

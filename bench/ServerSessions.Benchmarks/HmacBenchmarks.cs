@@ -12,7 +12,7 @@ namespace ServerSessions.Benchmarks;
 [MemoryDiagnoser]
 public class HmacBenchmarks
 {
-    private readonly byte[] _key = Encoding.UTF8.GetBytes("bench-secret");
+    private readonly byte[] _key = Encoding.UTF8.GetBytes("bench-secret, at least 32 bytes long");
     private readonly byte[] _message = Encoding.UTF8.GetBytes("Xk3pQ9vL2mN8rT5wY7zA1bC4dE6fG0hJ");
     private readonly byte[] _mac = new byte[32];
     private HMACSHA256 _instance = null!;

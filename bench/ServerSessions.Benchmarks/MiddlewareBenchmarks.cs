@@ -88,7 +88,7 @@ public class MiddlewareBenchmarks
         {
             services.AddServerSessions(o =>
             {
-                o.Secret = "bench-secret";
+                o.Secret = "bench-secret, at least 32 bytes long";
                 o.NewSessionLimit.PermitsPerMinute = 0; // every request comes from one (absent) address; the new-visit benchmark starts a session each time
                 configure(o);
             });

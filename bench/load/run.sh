@@ -82,7 +82,7 @@ scale_sessions=${SCALE_SESSIONS:-1000000}
 results_file=${RESULTS_FILE:-bench/RESULTS.md}
 nestjs_seed=${NESTJS_SEED:-../shared/peers/nestjs-seed}
 next_port=${BASE_PORT:-4100}
-secret=bench-secret
+secret=bench-secret-at-least-32-bytes-long
 
 all_contenders=(
   nosession

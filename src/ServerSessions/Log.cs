@@ -46,6 +46,22 @@ internal static partial class Log
         "cookies from before a restart start new sessions. Set Session:Secret.")]
     public static partial void EphemeralSecret(this ILogger logger);
 
+    [LoggerMessage(2070, LogLevel.Warning,
+        "Session:AllowShortSecretForMigration is on: the signing secret may be shorter than 32 bytes, as an express app that " +
+        "shares these cookies signs with it. A short secret can be guessed and cookies forged; once the migration is done, put " +
+        "a secret of 32 bytes or more first in Session:Secrets (the old one after it verifies existing cookies) and remove the setting.")]
+    public static partial void ShortSecretAllowedForMigration(this ILogger logger);
+
+    [LoggerMessage(2071, LogLevel.Warning,
+        "Session:Secrets:{Index} is shorter than 32 bytes. It only verifies cookies signed before a rotation; remove it once those " +
+        "have expired (after the idle timeout).")]
+    public static partial void ShortVerifyingSecret(this ILogger logger, int index);
+
+    [LoggerMessage(2072, LogLevel.Warning,
+        "The session secret file {Path} can be read or written by other users (mode {Mode}); whoever reads it can forge session " +
+        "cookies. Make it owner-only (chmod 600).")]
+    public static partial void SecretFileOpenToOthers(this ILogger logger, string path, string mode);
+
     [LoggerMessage(2020, LogLevel.Error, "The session store failed; answering 503.")]
     public static partial void StoreFailed(this ILogger logger, Exception exception);
 

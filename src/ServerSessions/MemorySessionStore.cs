@@ -32,6 +32,7 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessions, 1, "Session:Memory:MaxSessions");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBytes, MemorySessionStoreOptions.MinMaxBytes, "Session:Memory:MaxBytes");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.SweepInterval, TimeSpan.Zero, "Session:Memory:SweepInterval");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SweepInterval, ServerSessionOptionsValidator.MaxWait, "Session:Memory:SweepInterval");
         _maxSessions = options.MaxSessions;
         _maxBytes = options.MaxBytes;
         _eviction = new SegmentedLru(_table, _maxSessions, _maxBytes);

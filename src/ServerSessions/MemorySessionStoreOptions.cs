@@ -23,6 +23,6 @@ public sealed class MemorySessionStoreOptions
     /// </summary>
     public long MaxBytes { get; set; } = Math.Clamp(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4, MinMaxBytes, 1L << 30);
 
-    /// <summary>How often expired sessions are removed. Default one minute.</summary>
+    /// <summary>How often expired sessions are removed. Default one minute; at most one day.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

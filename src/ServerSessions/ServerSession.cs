@@ -81,6 +81,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     /// <see cref="SessionCookieOptions.MaxAge"/>; <see langword="null"/> makes it a browser-session cookie. Kept with the session.
     /// </summary>
     /// <exception cref="InvalidOperationException">The session is not loaded.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive, or more than 400 days.</exception>
     public TimeSpan? MaxAge
     {
         get
@@ -92,9 +93,9 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
         set
         {
             EnsureWritable();
-            if (value is { } positive && positive <= TimeSpan.Zero)
+            if (value is { } positive && (positive <= TimeSpan.Zero || positive > ServerSessionOptionsValidator.MaxLifetime))
             {
-                throw new ArgumentOutOfRangeException(nameof(value), "MaxAge must be positive, or null for a browser-session cookie.");
+                throw new ArgumentOutOfRangeException(nameof(value), "MaxAge must be positive and at most 400 days (browsers' cap), or null for a browser-session cookie.");
             }
 
             Lifecycle.SetMaxAge(value);

@@ -9,21 +9,33 @@ namespace ServerSessions;
 public sealed class ServerSessionOptions
 {
     /// <summary>
-    /// The secret that signs the session cookie (HMAC-SHA256). Set this or <see cref="Secrets"/>, not both. When
+    /// The secret that signs the session cookie (HMAC-SHA256), at least 32 bytes of UTF-8 (see
+    /// <see cref="AllowShortSecretForMigration"/>). Set this or <see cref="Secrets"/>, not both. When
     /// neither is set, a 256-bit secret is generated: kept in <see cref="SecretFile"/> and reused after restarts when
     /// there is one, else a fresh one each start (every cookie from before a restart is then refused).
     /// </summary>
     public string? Secret { get; set; }
 
     /// <summary>
-    /// Secrets for rotation: the first signs new cookies, every one verifies. A cookie verified by an older secret
+    /// Secrets for rotation: the first signs new cookies (at least 32 bytes, as <see cref="Secret"/>), every one verifies. A cookie verified by an older secret
     /// is signed again with the first. Set this or <see cref="Secret"/>, not both.
     /// </summary>
     public IList<string>? Secrets { get; set; }
 
     /// <summary>
+    /// Whether the signing secret (<see cref="Secret"/>, or the first of <see cref="Secrets"/>) may be shorter than 32
+    /// bytes (UTF-8), for a migration from an app that signs with such a secret (express-session's examples use
+    /// <c>keyboard cat</c>), so that its cookies and these stay interchangeable. A warning is logged at every start while
+    /// it is on. Default <see langword="false"/>: a shorter signing secret is a startup error. Older secrets that only
+    /// verify (<see cref="Secrets"/> after the first) may be shorter either way, with a warning.
+    /// </summary>
+    public bool AllowShortSecretForMigration { get; set; }
+
+    /// <summary>
     /// Where a generated secret is kept when neither <see cref="Secret"/> nor <see cref="Secrets"/> is set. Default:
-    /// set by the store (the SQLite store puts it beside its database); with none, a fresh secret each start.
+    /// set by the store (the SQLite store puts it beside its database); with none, a fresh secret each start. A relative
+    /// path is resolved against the app's folder (<see cref="AppContext.BaseDirectory"/>), not the working directory. The
+    /// file is created whole and owner-only (<c>0600</c>); one that others can read is a warning at start.
     /// </summary>
     public string? SecretFile { get; set; }
 
@@ -56,13 +68,13 @@ public sealed class ServerSessionOptions
 
     /// <summary>
     /// How long a session lives in the store without a request that uses it. Default none, meaning the cookie's
-    /// <see cref="SessionCookieOptions.MaxAge"/> when it has one, else one day (connect-redis's default).
+    /// <see cref="SessionCookieOptions.MaxAge"/> when it has one, else one day (connect-redis's default). At most 400 days.
     /// </summary>
     public TimeSpan? IdleTimeout { get; set; }
 
     /// <summary>
     /// How long a session may live however active it is; an older one is replaced by a fresh session with a new
-    /// ID. Default none.
+    /// ID. Default none; at most 400 days.
     /// </summary>
     public TimeSpan? AbsoluteTimeout { get; set; }
 
@@ -86,7 +98,7 @@ public sealed class ServerSessionOptions
 
     /// <summary>
     /// How long a request waits for an earlier request of the same session before it gives up with <c>503</c> and
-    /// <c>Retry-After</c> (<see cref="SessionConcurrency.Serialized"/> only). Default 10 seconds. On a store shared by
+    /// <c>Retry-After</c> (<see cref="SessionConcurrency.Serialized"/> only). Default 10 seconds; at most one day. On a store shared by
     /// several processes (<see cref="IServerSessionLeaseStore"/>) it is also the duration of the lease a request holds in the
     /// store, renewed every third of it while the request runs, so a killed process frees its sessions within it.
     /// </summary>
@@ -103,13 +115,13 @@ public sealed class ServerSessionOptions
     /// How long a request may hold its session, from taking its turn until it is done with it
     /// (<see cref="SessionConcurrency.Serialized"/> only). Past it the next waiting request goes on, a lease in the store
     /// is given up, and the request's later save, destroy or regenerate is refused with <c>503</c> (a touch is skipped). At
-    /// least <see cref="LockTimeout"/>. Default 2 minutes.
+    /// least <see cref="LockTimeout"/>, at most one day. Default 2 minutes.
     /// </summary>
     public TimeSpan MaxHoldTime { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// How long one store operation may take before the request gives up on it and answers <c>503</c>, so a hung store
-    /// costs a bounded wait, not a hung request. Default 5 seconds.
+    /// costs a bounded wait, not a hung request. Default 5 seconds; at most one day.
     /// </summary>
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

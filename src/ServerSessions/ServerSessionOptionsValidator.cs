@@ -8,6 +8,18 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
     // A million new sessions a minute from one address is no limit at all; past it the limiter's period would round away.
     private const int NewSessionLimitMax = 1_000_000;
 
+    /// <summary>
+    /// The longest a session or its cookie may live: browsers cap a cookie's lifetime at 400 days, and it keeps the expiry
+    /// arithmetic (now + duration, in milliseconds) far from overflowing.
+    /// </summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(400);
+
+    /// <summary>
+    /// The longest a request may wait (for its turn, for the store): one day is far past any useful wait, and it stays
+    /// under the 49.7 days that .NET's timers and <c>Task.WaitAsync</c> accept (a longer one would fail every request).
+    /// </summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, ServerSessionOptions options)
     {
         var errors = new List<string>();
@@ -51,10 +63,7 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
                 errors.Add($"Session:Cookie:Domain '{domain}' is not a valid domain.");
             }
 
-            if (options.Cookie.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
-            {
-                errors.Add("Session:Cookie:MaxAge must be positive; leave it unset for a browser-session cookie.");
-            }
+            CheckDuration(errors, "Session:Cookie:MaxAge", options.Cookie.MaxAge, MaxLifetime, "leave it unset for a browser-session cookie");
 
             if (!Enum.IsDefined(options.Cookie.Secure) || !Enum.IsDefined(options.Cookie.SameSite) || !Enum.IsDefined(options.Cookie.Priority))
             {
@@ -67,15 +76,8 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:Unset must be 'Keep' or 'Destroy'.");
         }
 
-        if (options.IdleTimeout is { } idle && idle <= TimeSpan.Zero)
-        {
-            errors.Add("Session:IdleTimeout must be positive.");
-        }
-
-        if (options.AbsoluteTimeout is { } absolute && absolute <= TimeSpan.Zero)
-        {
-            errors.Add("Session:AbsoluteTimeout must be positive.");
-        }
+        CheckDuration(errors, "Session:IdleTimeout", options.IdleTimeout, MaxLifetime, "leave it unset for the cookie's MaxAge, else one day");
+        CheckDuration(errors, "Session:AbsoluteTimeout", options.AbsoluteTimeout, MaxLifetime, "leave it unset for none");
 
         if (options.MaxSessionSize < 64)
         {
@@ -87,30 +89,20 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:Concurrency must be 'Serialized' or 'LastWriteWins'.");
         }
 
-        if (options.LockTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Session:LockTimeout must be positive.");
-        }
+        CheckDuration(errors, "Session:LockTimeout", options.LockTimeout, MaxWait, "the default is 10 seconds");
+        CheckDuration(errors, "Session:StoreTimeout", options.StoreTimeout, MaxWait, "the default is 5 seconds");
 
         if (options.MaxWaiters < 1)
         {
             errors.Add("Session:MaxWaiters must be at least 1 (requests of one session that may wait for it at once; default 1000).");
         }
 
-        if (options.MaxHoldTime <= TimeSpan.Zero || options.MaxHoldTime > TimeSpan.FromDays(400))
-        {
-            errors.Add("Session:MaxHoldTime must be positive and at most 400 days (how long a request may hold its session; default 00:02:00).");
-        }
-        else if (options.MaxHoldTime < options.LockTimeout)
+        CheckDuration(errors, "Session:MaxHoldTime", options.MaxHoldTime, MaxWait, "how long a request may hold its session; the default is 2 minutes");
+        if (options.MaxHoldTime > TimeSpan.Zero && options.MaxHoldTime < options.LockTimeout)
         {
             errors.Add(
                 $"Session:MaxHoldTime ({options.MaxHoldTime}) must be at least Session:LockTimeout ({options.LockTimeout}): a hold counts " +
                 "from the request's turn and includes its wait for the store's lease, which may last LockTimeout. Raise MaxHoldTime or lower LockTimeout.");
-        }
-
-        if (options.StoreTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Session:StoreTimeout must be positive.");
         }
 
         if (options.RetryAfterSeconds < 0)
@@ -142,4 +134,14 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static void CheckDuration(List<string> errors, string setting, TimeSpan? value, TimeSpan max, string hint)
+    {
+        if (value is { } duration && (duration <= TimeSpan.Zero || duration > max))
+        {
+            errors.Add($"{setting} must be more than zero and at most {Describe(max)}; it is {duration} ({hint}).");
+        }
+    }
+
+    private static string Describe(TimeSpan max) => max == MaxLifetime ? "400 days" : "one day";
 }

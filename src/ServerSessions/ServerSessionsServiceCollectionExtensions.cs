@@ -51,6 +51,8 @@ public static class ServerSessionsServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, ServerSessionOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, UnknownSessionSettingsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, SigningSecretValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, BrowserCookieRulesValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new SessionConfigurationSection(section));
         services.TryAddSingleton<SessionStoreChoice>();

@@ -20,8 +20,8 @@ public sealed class SessionCookieOptions
 
     /// <summary>
     /// How long the cookie lives in the browser, counted from each response that sets it. Default none: a
-    /// browser-session cookie with no <c>Expires</c>, sent once when the session starts. A session can override it
-    /// (<see cref="ServerSession.MaxAge"/>, for "remember me").
+    /// browser-session cookie with no <c>Expires</c>, sent once when the session starts. At most 400 days, browsers' cap.
+    /// A session can override it (<see cref="ServerSession.MaxAge"/>, for "remember me").
     /// </summary>
     public TimeSpan? MaxAge { get; set; }
 

@@ -17,8 +17,21 @@ internal static class SessionSecrets
 {
     public static IReadOnlyList<string> Resolve(ServerSessionOptions options, SessionStoreRegistration store, ILogger logger)
     {
+        if (options.AllowShortSecretForMigration)
+        {
+            logger.ShortSecretAllowedForMigration();
+        }
+
         if (options.Secrets is { Count: > 0 } secrets)
         {
+            for (var i = 1; i < secrets.Count; i++)
+            {
+                if (SigningSecretValidator.IsShort(secrets[i]))
+                {
+                    logger.ShortVerifyingSecret(i);
+                }
+            }
+
             return [.. secrets];
         }
 
@@ -37,8 +50,9 @@ internal static class SessionSecrets
 
         if (options.SecretFile is { Length: > 0 } path)
         {
-            logger.GeneratedSecret(Path.GetFullPath(path));
-            return [SecretFile.LoadOrCreate(path)];
+            var fullPath = SecretFile.FullPath(path);
+            logger.GeneratedSecret(fullPath);
+            return [SecretFile.LoadOrCreate(fullPath, logger)];
         }
 
         logger.EphemeralSecret();

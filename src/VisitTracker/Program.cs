@@ -2,7 +2,7 @@ using System.Globalization;
 using ServerSessions;
 using VisitTracker;
 
-// The page's host: MVC with Handlebars views, static files from public/, trust proxy 1, no Server header.
+// The page's host: MVC with Handlebars views, static files from public/, trust proxy 1 (from trusted peers), no Server header.
 var builder = VisitTrackerPage.CreateBuilder(args);
 
 // Sessions with the seed's settings but its secret: one in source signs cookies anyone can forge. Session__Secret (or
@@ -13,7 +13,7 @@ builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), 
 {
     options.Resave = false;
     options.SaveUninitialized = false;
-    options.Cookie.Secure = CookieSecure.False;
+    options.Cookie.Secure = CookieSecure.Auto; // the seed's false, made safe: Secure exactly when the request is HTTPS (or a trusted proxy says so)
     options.Cookie.SameSite = CookieSameSite.Lax;
     options.Store ??= "Sqlite";
 }).AddSqliteStore().AddRedisStore();

@@ -24,17 +24,11 @@ internal static class VisitTrackerPage
         builder.Services.AddControllersWithViews()
             .AddHandlebarsViews(Path.Combine(builder.Environment.ContentRootPath, "views"));
 
-        // Trust proxy 1, as in Express: X-Forwarded-For and X-Forwarded-Proto are believed one hop deep, from the nearest
-        // hop whatever its address (hence no known proxies). Right behind one reverse proxy (Nginx) that sets them. The
-        // risk: a client that reaches the port directly can claim any address or HTTPS; here that affects only logged
-        // addresses and, with Session__Cookie__Secure=auto, whether the cookie is marked Secure.
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
-        {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            options.ForwardLimit = 1;
-            options.KnownIPNetworks.Clear();
-            options.KnownProxies.Clear();
-        });
+        // Trust proxy 1, as in Express, but only from trusted peers: X-Forwarded-For and X-Forwarded-Proto are believed one
+        // hop deep from loopback (a proxy on this machine), or from the addresses and networks in ForwardedHeaders:KnownProxies
+        // and ForwardedHeaders:KnownNetworks. A client that reaches the port directly can claim neither HTTPS nor an address.
+        var trusted = TrustedProxies.From(builder.Configuration);
+        builder.Services.Configure<ForwardedHeadersOptions>(trusted.ApplyTo);
 
         // No Server header (and, unlike Express, there is no X-Powered-By to remove).
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);

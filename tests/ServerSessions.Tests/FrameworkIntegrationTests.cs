@@ -151,7 +151,7 @@ public sealed class FrameworkIntegrationTests
             app.MapGet("/session", (ServerSession session) => session.IsNew ? "new" : "found");
         });
         using var first = await host.SendAsync("/");
-        var cookie = "connect.sid=" + Uri.EscapeDataString(new CookieSigner(["keyboard cat"]).Sign("abcdefghijklmnopqrstuvwxyz012345"));
+        var cookie = "connect.sid=" + Uri.EscapeDataString(new CookieSigner([SessionTestHost.Secret]).Sign("abcdefghijklmnopqrstuvwxyz012345"));
         using var second = await host.SendAsync("/", cookie);
         Assert.Equal(("plain", "plain"), (await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()));
         Assert.Empty(host.Store.Calls);

@@ -77,7 +77,7 @@ public sealed class MemorySessionStoreTests
         const int capacity = 64;
         const long maxBytes = 1 << 20;
         // Swept only when the test says so, so that the model sweeps at the same moments.
-        var options = new MemorySessionStoreOptions { MaxSessions = capacity, MaxBytes = maxBytes, SweepInterval = TimeSpan.FromDays(30) };
+        var options = new MemorySessionStoreOptions { MaxSessions = capacity, MaxBytes = maxBytes, SweepInterval = TimeSpan.FromDays(1) };
         using var store = new MemorySessionStore(options, _time);
         var model = new SegmentedLruModel(capacity, maxBytes);
         var random = new Random(5);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerSessions.Tests.Infrastructure;
 
 namespace ServerSessions.Tests;
 
@@ -14,11 +15,17 @@ public sealed class StartupTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static WebApplication Build(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<ServerSessionOptions>? configure = null)
+    internal static WebApplication Build(
+        Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<ServerSessionOptions>? configure = null, CapturedLog? log = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        if (log is not null)
+        {
+            builder.Logging.AddProvider(log);
+        }
+
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), configure);
         services?.Invoke(builder.Services);
@@ -28,7 +35,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void MisspelledKey_IsAStartupError_NamingTheKey()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Cookie:Secrue"] = "true" });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Cookie:Secrue"] = "true" });
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
         Assert.Contains("Session:Cookie:Secrue", error.Message, StringComparison.Ordinal);
     }
@@ -36,7 +43,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task MisspelledKey_StopsTheHostAtStart_WithTheOtherInvalidSettings()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Secrue"] = "true", ["Session:MaxSessionSize"] = "10" });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Secrue"] = "true", ["Session:MaxSessionSize"] = "10" });
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("Session:Secrue", error.Message, StringComparison.Ordinal);
         Assert.Contains("Session:MaxSessionSize", error.Message, StringComparison.Ordinal);
@@ -61,7 +68,7 @@ public sealed class StartupTests : IDisposable
     [InlineData("Session:MaxHoldTime", "00:00:05")] // shorter than LockTimeout (10 s)
     public void InvalidValue_IsAStartupError_NamingTheSetting(string key, string value)
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", [key] = value });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", [key] = value });
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }
@@ -69,7 +76,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void WaitAndHoldLimits_BindFromConfiguration()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:MaxWaiters"] = "200", ["Session:MaxHoldTime"] = "00:05:00" });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:MaxWaiters"] = "200", ["Session:MaxHoldTime"] = "00:05:00" });
         var options = app.Services.GetRequiredService<IOptions<ServerSessionOptions>>().Value;
         Assert.Equal((200, TimeSpan.FromMinutes(5)), (options.MaxWaiters, options.MaxHoldTime));
     }
@@ -107,7 +114,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void SecureSettingFromEnvironmentForm_BindsAuto()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Cookie:Secure"] = "auto", ["Session:IdleTimeout"] = "00:20:00" });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Cookie:Secure"] = "auto", ["Session:IdleTimeout"] = "00:20:00" });
         var options = app.Services.GetRequiredService<IOptions<ServerSessionOptions>>().Value;
         Assert.Equal(CookieSecure.Auto, options.Cookie.Secure);
         Assert.Equal(TimeSpan.FromMinutes(20), options.IdleTimeout);
@@ -128,7 +135,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void AspNetCoreAddSession_BesideOurs_IsAStartupError()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret" }, services => services.AddDistributedMemoryCache().AddSession());
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!" }, services => services.AddDistributedMemoryCache().AddSession());
         var error = Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
         Assert.Contains("AddSession()", error.Message, StringComparison.Ordinal);
     }
@@ -136,7 +143,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void UnknownStoreName_IsAStartupError_ListingRegisteredStores()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Store"] = "Mongo" });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Store"] = "Mongo" });
         var error = Assert.Throws<InvalidOperationException>(() => app.UseServerSessions());
         Assert.Contains("Memory", error.Message, StringComparison.Ordinal);
     }
@@ -170,7 +177,7 @@ public sealed class StartupTests : IDisposable
     public async Task ChosenStore_IsDisposedByTheContainer_TheWayTheContainerIs(bool asynchronously)
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddServerSessions(o => o.Secret = "s3cret").AddStore("Recording", _ => new DisposalRecordingStore());
+        services.AddServerSessions(o => o.Secret = "a-test-secret-of-at-least-32-bytes!!").AddStore("Recording", _ => new DisposalRecordingStore());
         var provider = services.BuildServiceProvider();
         var store = Assert.IsType<DisposalRecordingStore>(provider.GetRequiredService<SessionRuntime>().Store);
 
@@ -238,6 +245,169 @@ public sealed class StartupTests : IDisposable
         Assert.NotEqual(signed, restarted.Sign(id));
         Assert.False(restarted.TryUnsign(signed, out _, out _));
         Assert.False(new CookieSigner([string.Empty]).TryUnsign(signed, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("Session:Secret")]
+    [InlineData("Session:Secrets:0")]
+    public void ShortSigningSecret_IsAStartupError_NamingTheSettingAndTheMigrationSetting(string key)
+    {
+        using var app = Build(new() { [key] = "my-secret" });
+        var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
+        Assert.Contains($"{key} is shorter than 32 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Session:AllowShortSecretForMigration=true", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("my-secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SigningSecretLength_IsCountedInUtf8Bytes()
+    {
+        using var thirtyOneAscii = Build(new() { ["Session:Secret"] = new string('x', 31) });
+        Assert.Throws<OptionsValidationException>(() => thirtyOneAscii.UseServerSessions());
+
+        using var sixteenTwoByteCharacters = Build(new() { ["Session:Secret"] = new string('é', 16) });
+        sixteenTwoByteCharacters.UseServerSessions();
+    }
+
+    [Fact]
+    public void ShortSigningSecret_WithTheMigrationSetting_SignsWithIt_AndWarnsAtStart()
+    {
+        var log = new CapturedLog();
+        using var app = Build(new() { ["Session:Secret"] = "keyboard cat", ["Session:AllowShortSecretForMigration"] = "true" }, log: log);
+        app.UseServerSessions();
+
+        const string id = "abcdefghijklmnopqrstuvwxyz012345";
+        Assert.Equal(new CookieSigner(["keyboard cat"]).Sign(id), app.Services.GetRequiredService<SessionRuntime>().Signer.Sign(id));
+        var warning = Assert.Single(log.Entries, e => e.EventId == 2070);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("Session:AllowShortSecretForMigration", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("keyboard cat", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ShortVerifyOnlySecret_StartsWithAWarningNamingIt()
+    {
+        var log = new CapturedLog();
+        using var app = Build(new() { ["Session:Secrets:0"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Secrets:1"] = "keyboard cat" }, log: log);
+        app.UseServerSessions();
+
+        var signer = app.Services.GetRequiredService<SessionRuntime>().Signer;
+        Assert.True(signer.TryUnsign(new CookieSigner(["keyboard cat"]).Sign("abcdefghijklmnopqrstuvwxyz012345"), out _, out var current));
+        Assert.False(current);
+        var warning = Assert.Single(log.Entries, e => e.EventId == 2071);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("Session:Secrets:1", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("keyboard cat", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string, Dictionary<string, string?>> CookiesBrowsersDrop => new()
+    {
+        { "Session:Cookie:SameSite is None but Session:Cookie:Secure is False", new() { ["Session:Cookie:SameSite"] = "None" } },
+        { "Session:Cookie:SameSite is None with Session:Cookie:Secure=Auto", new() { ["Session:Cookie:SameSite"] = "None", ["Session:Cookie:Secure"] = "Auto" } },
+        { "Session:Cookie:SameSite is Auto with Session:Cookie:Secure=False", new() { ["Session:Cookie:SameSite"] = "Auto" } },
+        { "Session:Name '__Secure-sid' has the __Secure- prefix", new() { ["Session:Name"] = "__Secure-sid" } },
+        { "Session:Name '__Secure-sid' has the __Secure- prefix", new() { ["Session:Name"] = "__Secure-sid", ["Session:Cookie:Secure"] = "Auto" } },
+        { "Session:Name '__secure-sid' has the __Secure- prefix", new() { ["Session:Name"] = "__secure-sid" } },
+        { "Session:Name '__Host-sid' has the __Host- prefix", new() { ["Session:Name"] = "__Host-sid", ["Session:Cookie:Secure"] = "Auto" } },
+        { "Session:Name '__Host-sid' has the __Host- prefix", new() { ["Session:Name"] = "__Host-sid", ["Session:Cookie:Secure"] = "True", ["Session:Cookie:Path"] = "/app" } },
+        { "Session:Name '__Host-sid' has the __Host- prefix", new() { ["Session:Name"] = "__Host-sid", ["Session:Cookie:Secure"] = "True", ["Session:Cookie:Domain"] = "example.com" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(CookiesBrowsersDrop))]
+    public void CookieThatBrowsersDrop_IsAStartupError_NamingTheSettings(string expected, Dictionary<string, string?> cookie)
+    {
+        using var app = Build(new(cookie) { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!" });
+        var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("None", "True", "sid")]
+    [InlineData("Auto", "Auto", "sid")]
+    [InlineData("Lax", "True", "__Secure-sid")]
+    [InlineData("Strict", "True", "__Host-sid")]
+    public void CookieThatBrowsersKeep_Starts(string sameSite, string secure, string name)
+    {
+        using var app = Build(new()
+        {
+            ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
+            ["Session:Cookie:SameSite"] = sameSite,
+            ["Session:Cookie:Secure"] = secure,
+            ["Session:Name"] = name,
+        });
+        app.UseServerSessions();
+    }
+
+    [Theory]
+    [InlineData("Session:IdleTimeout", "400.00:00:01")]
+    [InlineData("Session:AbsoluteTimeout", "400.00:00:01")]
+    [InlineData("Session:Cookie:MaxAge", "400.00:00:01")]
+    [InlineData("Session:LockTimeout", "1.00:00:01")]
+    [InlineData("Session:StoreTimeout", "1.00:00:01")]
+    [InlineData("Session:IdleTimeout", "10675199.02:48:05.4775807")] // TimeSpan.MaxValue: every request a 500 before
+    public void TimeSpanPastItsBound_IsAStartupError_NamingTheSettingAndTheBound(string key, string value)
+    {
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", [key] = value });
+        var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
+        Assert.Contains($"{key} must be more than zero and at most", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MemorySweepIntervalPastADay_IsAStartupError_NamingTheSetting()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Memory:SweepInterval"] = "1.00:00:01" });
+        var error = Assert.ThrowsAny<ArgumentOutOfRangeException>(() => app.UseServerSessions());
+        Assert.Contains("Session:Memory:SweepInterval", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TimeSpansAtTheirBounds_ServeSessions()
+    {
+        using var app = Build(new()
+        {
+            ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
+            ["Session:IdleTimeout"] = "400.00:00:00",
+            ["Session:AbsoluteTimeout"] = "400.00:00:00",
+            ["Session:Cookie:MaxAge"] = "400.00:00:00",
+            ["Session:LockTimeout"] = "1.00:00:00",
+            ["Session:StoreTimeout"] = "1.00:00:00",
+            ["Session:Memory:SweepInterval"] = "1.00:00:00",
+        });
+        app.UseServerSessions();
+        app.MapGet("/", (ServerSession session) => session.Set("visits", session.Get<int>("visits") + 1));
+        await app.StartAsync().WaitAsync(ServerSessions.Testing.Bounded.Limit);
+        using var client = app.GetTestClient();
+
+        using var first = await client.GetAsync(new Uri("/", UriKind.Relative)).WaitAsync(ServerSessions.Testing.Bounded.Limit);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+        Assert.Contains("Expires=", Assert.Single(first.Headers.GetValues("Set-Cookie")), StringComparison.Ordinal);
+        await app.StopAsync().WaitAsync(ServerSessions.Testing.Bounded.Limit);
+    }
+
+    [Fact]
+    public async Task SessionMaxAgePastBrowsersCap_IsRefused_AndTheSessionStaysUsable()
+    {
+        await using var host = await SessionTestHost.StartAsync(app => app.MapGet("/", (ServerSession session) =>
+        {
+            session.Set("visits", 1);
+            try
+            {
+                session.MaxAge = TimeSpan.FromDays(400) + TimeSpan.FromSeconds(1);
+                return "accepted";
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                session.MaxAge = TimeSpan.FromDays(400);
+                return "refused";
+            }
+        }));
+
+        using var response = await host.SendAsync("/");
+
+        Assert.Equal("refused", await response.Content.ReadAsStringAsync());
+        Assert.Contains("Expires", CookieAttributes.Of(response).Keys);
     }
 
     /// <summary>A store that records how it is disposed (and, optionally, that it was created).</summary>

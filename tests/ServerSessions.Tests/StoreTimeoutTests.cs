@@ -49,7 +49,7 @@ public sealed class StoreTimeoutTests
             app => app.MapGet("/", (ServerSession session) => session.Get<int>("visits")),
             o => o.StoreTimeout = StoreTimeout,
             TimerWatch.Install(watch => timers = watch));
-        var cookie = "connect.sid=" + Uri.EscapeDataString(new CookieSigner(["keyboard cat"]).Sign("abcdefghijklmnopqrstuvwxyz012345"));
+        var cookie = "connect.sid=" + Uri.EscapeDataString(new CookieSigner([SessionTestHost.Secret]).Sign("abcdefghijklmnopqrstuvwxyz012345"));
         host.Store.Gate = new TaskCompletionSource();
 
         var pending = host.SendAsync("/", cookie);

@@ -45,6 +45,9 @@ internal sealed class SessionTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The secret hosts sign with unless a test sets another.</summary>
+    public const string Secret = "keyboard cat, typed 32+ bytes long";
+
     public static async Task<SessionTestHost> StartAsync(
         Action<WebApplication> map,
         Action<ServerSessionOptions>? configure = null,
@@ -65,7 +68,7 @@ internal sealed class SessionTestHost : IAsyncDisposable
         builder.Services
             .AddServerSessions(o =>
             {
-                o.Secret = "keyboard cat";
+                o.Secret = Secret;
                 configure?.Invoke(o);
             })
             .AddStore("Recording", _ => recording);

@@ -289,7 +289,7 @@ public sealed class AspNetCoreSessionParityTests
             }
         }));
         host.Store.Failures["get"] = new InvalidOperationException("boom!");
-        var someSession = "connect.sid=" + Uri.EscapeDataString(new CookieSigner(["keyboard cat"]).Sign(new string('a', 32)));
+        var someSession = "connect.sid=" + Uri.EscapeDataString(new CookieSigner([SessionTestHost.Secret]).Sign(new string('a', 32)));
 
         Assert.Equal("failed, available: False", await host.GetStringAsync("/", someSession));
     }

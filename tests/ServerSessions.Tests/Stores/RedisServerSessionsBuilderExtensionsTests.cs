@@ -20,7 +20,7 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
         using var app = Build(
             new()
             {
-                ["Session:Secret"] = "s3cret",
+                ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
                 ["Session:Redis:Configuration"] = Unreachable,
                 ["Session:Redis:KeyPrefix"] = "myapp:",
                 ["Session:Redis:OperationTimeout"] = "00:00:01",
@@ -35,7 +35,7 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
     [Fact]
     public async Task ChosenStore_IsARedisStore()
     {
-        await using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Redis:Configuration"] = Unreachable });
+        await using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Redis:Configuration"] = Unreachable });
 
         app.UseServerSessions();
 
@@ -47,7 +47,7 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
     {
         using var app = Build(new()
         {
-            ["Session:Secret"] = "s3cret",
+            ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
             ["Session:Redis:Configuration"] = Unreachable,
             ["Session:Redis:KeyPrefx"] = "app:",
         });
@@ -60,7 +60,7 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
     [Fact]
     public void MissingConfiguration_IsAStartupError_NamingTheSetting()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Store"] = "Redis" });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Store"] = "Redis" });
 
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
 
@@ -73,7 +73,7 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
     [InlineData("Session:Redis:OperationTimeout", "00:00:00")]
     public void InvalidValue_IsAStartupError_NamingTheSetting(string key, string value)
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Redis:Configuration"] = Unreachable, [key] = value });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Redis:Configuration"] = Unreachable, [key] = value });
 
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
 
@@ -83,7 +83,7 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
     [Fact]
     public void ConfigurationWithAPassword_IsNotRepeatedInErrors()
     {
-        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:Redis:Configuration"] = "127.0.0.1:6379,password=hunter2,bogus=1" });
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Redis:Configuration"] = "127.0.0.1:6379,password=hunter2,bogus=1" });
 
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
 

@@ -501,7 +501,7 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         builder.Services
             .AddServerSessions(session =>
             {
-                session.Secret = "keyboard cat";
+                session.Secret = ServerSessions.Tests.Infrastructure.SessionTestHost.Secret;
                 configure(session);
             })
             .AddRedisStore(options =>

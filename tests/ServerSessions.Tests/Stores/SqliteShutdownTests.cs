@@ -80,7 +80,7 @@ public sealed class SqliteShutdownTests : IDisposable
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Session:Secret"] = "s3cret",
+            ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
             ["Session:Sqlite:Path"] = DatabasePath,
         }).Build();
         var services = new ServiceCollection().AddLogging();
@@ -130,7 +130,7 @@ public sealed class SqliteShutdownTests : IDisposable
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Session:Secret"] = "s3cret",
+            ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
             ["Session:Sqlite:Path"] = DatabasePath,
         });
         builder.Services.AddServerSessions(builder.Configuration.GetSection("Session")).AddSqliteStore();

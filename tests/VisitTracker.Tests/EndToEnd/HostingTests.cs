@@ -76,7 +76,7 @@ public sealed class HostingTests
     [Fact]
     public async Task ConfiguredSecret_SignsTheCookie()
     {
-        const string Secret = "a configured secret";
+        const string Secret = "a configured secret of 32 bytes or more";
         await using var app = await VisitTrackerProcess.StartAsync(environment: new Dictionary<string, string> { ["Session__Secret"] = Secret });
         using var visitor = new Visitor(app);
 
@@ -87,29 +87,85 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public async Task ForgedForwardedHeaders_AreHarmless()
+    public async Task CookieIsSecure_ExactlyWhenTheRequestIsHttps_ThroughALoopbackProxy_ByDefault()
     {
         await using var app = await VisitTrackerProcess.StartAsync();
-
-        var response = await RawHttp.GetAsync(app.BaseAddress, "X-Forwarded-Proto: https", "X-Forwarded-For: 203.0.113.7, 198.51.100.1");
-
-        Assert.Equal(200, response.Status);
-        // cookie.secure is false, as in the seed: a claimed HTTPS changes nothing.
-        var cookie = Assert.Single(response.HeaderValues("Set-Cookie"));
-        Assert.DoesNotContain("Secure", cookie, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(1, Visitor.CountIn(response.Body));
-    }
-
-    [Fact]
-    public async Task ForwardedProto_FromTheProxy_MakesTheRequestHttps()
-    {
-        await using var app = await VisitTrackerProcess.StartAsync(environment: new Dictionary<string, string> { ["Session__Cookie__Secure"] = "auto" });
 
         var plain = await RawHttp.GetAsync(app.BaseAddress);
         var proxied = await RawHttp.GetAsync(app.BaseAddress, "X-Forwarded-Proto: https", "X-Forwarded-For: 203.0.113.7");
 
-        Assert.DoesNotContain("Secure", Assert.Single(plain.HeaderValues("Set-Cookie")), StringComparison.Ordinal);
+        Assert.EndsWith("; Path=/; HttpOnly; SameSite=Lax", Assert.Single(plain.HeaderValues("Set-Cookie")), StringComparison.Ordinal);
         Assert.EndsWith("; Path=/; HttpOnly; Secure; SameSite=Lax", Assert.Single(proxied.HeaderValues("Set-Cookie")), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string[], bool> TrustedProxySettings => new()
+    {
+        { "no list: loopback", [], true },
+        { "another proxy only", ["ForwardedHeaders__KnownProxies__0=192.0.2.1"], false },
+        { "another network only", ["ForwardedHeaders__KnownNetworks__0=10.0.0.0/8", "ForwardedHeaders__KnownNetworks__1=fd00::/8"], false },
+        { "loopback named as a proxy", ["ForwardedHeaders__KnownProxies__0=192.0.2.1", "ForwardedHeaders__KnownProxies__1=127.0.0.1"], true },
+        { "loopback named as a network", ["ForwardedHeaders__KnownProxies__0=192.0.2.1", "ForwardedHeaders__KnownNetworks__0=127.0.0.0/8"], true },
+    };
+
+    [Theory]
+    [MemberData(nameof(TrustedProxySettings))]
+    public async Task ForwardedProto_IsBelievedFromTrustedPeersOnly(string name, string[] settings, bool believed)
+    {
+        // Secure set explicitly, so that what decides is whether the loopback peer is trusted, not the default.
+        var environment = settings.Select(s => s.Split('=', 2)).ToDictionary(s => s[0], s => s[1]);
+        environment["Session__Cookie__Secure"] = "auto";
+        await using var app = await VisitTrackerProcess.StartAsync(environment: environment);
+
+        var response = await RawHttp.GetAsync(app.BaseAddress, "X-Forwarded-Proto: https", "X-Forwarded-For: 203.0.113.7, 198.51.100.1");
+
+        Assert.True(response.Status == 200, $"{name}: {response.Status}");
+        Assert.Equal(1, Visitor.CountIn(response.Body));
+        var cookie = Assert.Single(response.HeaderValues("Set-Cookie"));
+        Assert.True(cookie.Contains("; Secure", StringComparison.Ordinal) == believed, $"{name}: {cookie}");
+    }
+
+    [Theory]
+    [InlineData("ForwardedHeaders__KnownProxies__0", "proxy.internal", "ForwardedHeaders:KnownProxies:0 'proxy.internal' is not an IP address")]
+    [InlineData("ForwardedHeaders__KnownNetworks__0", "10.0.0.0/33", "ForwardedHeaders:KnownNetworks:0 '10.0.0.0/33' is not a network in CIDR notation")]
+    [InlineData("ForwardedHeaders__KnownProxy__0", "10.0.0.1", "Unknown setting(s) ForwardedHeaders:KnownProxy")]
+    public async Task InvalidTrustedProxySetting_StopsTheApp_NamingIt(string name, string value, string message)
+    {
+        var start = VisitTrackerProcess.StartAsync(environment: new Dictionary<string, string> { [name] = value });
+
+        var error = await Assert.ThrowsAnyAsync<AppExitedException>(() => start);
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RelativeSecretFile_ResolvesAgainstTheAppFolder_NotTheWorkingDirectory()
+    {
+        // The app runs from the test's output folder, started in its data folder (VisitTrackerProcess).
+        var relative = Path.Combine($"secret-test-{Guid.NewGuid():N}", "session-secret");
+        var appFolder = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
+        using var data = new TempFolder();
+        try
+        {
+            await using (var app = await VisitTrackerProcess.StartAsync(
+                data, environment: new Dictionary<string, string> { ["Session__Store"] = "Memory", ["Session__SecretFile"] = relative }))
+            {
+                using var visitor = new Visitor(app);
+                await visitor.VisitAsync();
+
+                var secret = File.ReadAllText(Path.Combine(appFolder, relative));
+                var (id, _) = ExpressCookie.Parse(visitor.Cookie!);
+                Assert.Equal(ExpressCookie.Sign(id, secret), visitor.Cookie);
+                Assert.False(File.Exists(Path.Combine(data.Path, relative)));
+            }
+        }
+        finally
+        {
+            var created = Path.Combine(appFolder, Path.GetDirectoryName(relative)!);
+            if (Directory.Exists(created))
+            {
+                Directory.Delete(created, recursive: true);
+            }
+        }
     }
 
     private static bool HasIPv6Loopback()

@@ -11,7 +11,7 @@ namespace VisitTracker.Tests.EndToEnd;
 [Trait("Clock", "Real")]
 public sealed partial class NestInteropTests
 {
-    private const string Secret = "s3cret";
+    private const string Secret = "a-test-secret-of-at-least-32-bytes!!";
 
     [Theory]
     [InlineData("VisitTracker")]

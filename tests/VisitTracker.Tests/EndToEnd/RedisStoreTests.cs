@@ -8,7 +8,7 @@ namespace VisitTracker.Tests.EndToEnd;
 [Trait("Clock", "Real")]
 public sealed class RedisStoreTests
 {
-    private const string Secret = "s3cret";
+    private const string Secret = "a-test-secret-of-at-least-32-bytes!!";
 
     // Short store bounds, so a hung Redis costs a request about 2 seconds.
     private static readonly Dictionary<string, string> ShortTimeouts = new()

@@ -45,7 +45,7 @@ public sealed class RestartTests
     public async Task MemoryStore_StartsOverAfterRestart()
     {
         using var data = new TempFolder();
-        var memory = new Dictionary<string, string> { ["Session__Store"] = "Memory", ["Session__Secret"] = "a test secret, not the seed's" };
+        var memory = new Dictionary<string, string> { ["Session__Store"] = "Memory", ["Session__Secret"] = "a test secret, not the seed's, 32+ bytes" };
         string? cookie;
         await using (var app = await VisitTrackerProcess.StartAsync(data, environment: memory))
         {

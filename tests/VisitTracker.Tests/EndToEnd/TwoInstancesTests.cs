@@ -9,7 +9,7 @@ public sealed class TwoInstancesTests
     [Fact]
     public async Task InstancesWithClocksHoursApart_ShareOneCookie_AndRedisKeepsTheSessionForTheIdleTimeout()
     {
-        const string Secret = "a secret both instances share";
+        const string Secret = "a secret both instances share, 32+ bytes";
         await using var redis = await RedisServer.StartAsync();
         await using var ahead = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, FakeClock.Environment(TimeSpan.FromHours(2)));
         await using var behind = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, FakeClock.Environment(TimeSpan.FromHours(-2)));
@@ -45,7 +45,7 @@ public sealed class TwoInstancesTests
     [Fact]
     public async Task OneCookie_AlternatingBetweenInstances_CountsWithoutGap()
     {
-        const string Secret = "a secret both instances share";
+        const string Secret = "a secret both instances share, 32+ bytes";
         await using var redis = await RedisServer.StartAsync();
         await using var first = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret);
         await using var second = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret);
@@ -64,7 +64,7 @@ public sealed class TwoInstancesTests
     [Fact]
     public async Task OverlappingRequestsOfOneCookie_OnBothInstances_CountEachVisitExactlyOnce()
     {
-        const string Secret = "a secret both instances share";
+        const string Secret = "a secret both instances share, 32+ bytes";
         await using var redis = await RedisServer.StartAsync();
         await using var first = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret);
         await using var second = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret);
@@ -82,7 +82,7 @@ public sealed class TwoInstancesTests
     [Fact]
     public async Task InstanceKilledHoldingALease_FreesTheSessionWhenTheLeaseLapses()
     {
-        const string Secret = "a secret both instances share";
+        const string Secret = "a secret both instances share, 32+ bytes";
         await using var redis = await RedisServer.StartAsync();
         var shortLease = new Dictionary<string, string> { ["Session__LockTimeout"] = "00:00:05" };
         await using var survivor = await VisitTrackerProcess.StartOnRedisAsync(redis, Secret, shortLease);

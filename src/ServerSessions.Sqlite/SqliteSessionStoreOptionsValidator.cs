@@ -48,6 +48,16 @@ internal sealed class SqliteSessionStoreOptionsValidator : IValidateOptions<Sqli
             failures.Add($"Session:Sqlite:CacheSize must be 0 (no cache) or more; it is {options.CacheSize}.");
         }
 
+        if (options.WriteQueueLimit < 1)
+        {
+            failures.Add($"Session:Sqlite:WriteQueueLimit must be at least 1 (writes waiting for the disk); it is {options.WriteQueueLimit}.");
+        }
+
+        if (options.ReadQueueLimit < 1)
+        {
+            failures.Add($"Session:Sqlite:ReadQueueLimit must be at least 1 (uncached reads waiting for a reader); it is {options.ReadQueueLimit}.");
+        }
+
         return failures;
     }
 }

@@ -82,6 +82,9 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
 
     internal SessionCache? Cache => _cache;
 
+    /// <summary>How many writes wait in the queue, not yet taken by the writer.</summary>
+    internal int QueuedWrites => _writer.Pending;
+
     /// <inheritdoc />
     public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {

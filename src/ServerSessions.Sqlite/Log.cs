@@ -29,7 +29,7 @@ internal static partial class Log
     public static partial void CheckpointIncomplete(this ILogger logger, string path, Exception? exception);
 
     [LoggerMessage(2107, LogLevel.Warning,
-        "A {Kind} of session {Session} is in doubt: its caller gave up on it (the request failed) after its batch had reached SQLite, which may still commit it.")]
+        "A {Kind} of session {Session} is in doubt: its caller gave up on it (StoreTimeout passed, or its request ended) after its batch had reached SQLite, which may still commit it.")]
     public static partial void WriteInDoubt(this ILogger logger, WriteKind kind, SessionLogId session);
 
     [LoggerMessage(2108, LogLevel.Warning, "The {Kind} of session {Session} that was in doubt was {Outcome}.")]

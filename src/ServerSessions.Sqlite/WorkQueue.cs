@@ -111,21 +111,4 @@ internal sealed class WorkQueue<T>(int capacity)
             return true;
         }
     }
-
-    /// <summary>Whether any queued item matches <paramref name="predicate"/>.</summary>
-    public bool Any(Func<T, bool> predicate)
-    {
-        lock (_items)
-        {
-            foreach (var item in _items)
-            {
-                if (predicate(item))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-    }
 }

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace ServerSessions.Sqlite;
 
-/// <summary>The SQLite store's log entries, with stable event IDs (2100+). Only counts, paths and durations; never a session ID.</summary>
+/// <summary>The SQLite store's log entries, with stable event IDs (2100+). Only counts, paths, durations and
+/// sessions as <see cref="SessionLogId"/>; never a session ID.</summary>
 internal static partial class Log
 {
     [LoggerMessage(2100, LogLevel.Information, "SQLite session store opened {Path} (synchronous {Synchronous}).")]
@@ -26,4 +27,15 @@ internal static partial class Log
     [LoggerMessage(2106, LogLevel.Warning,
         "Checkpointing {Path} on close did not finish; the write-ahead log keeps every committed write and is applied on the next open.")]
     public static partial void CheckpointIncomplete(this ILogger logger, string path, Exception? exception);
+
+    [LoggerMessage(2107, LogLevel.Warning,
+        "A {Kind} of session {Session} is in doubt: its caller gave up on it (StoreTimeout passed, or its request ended) after its batch had reached SQLite, which may still commit it.")]
+    public static partial void WriteInDoubt(this ILogger logger, WriteKind kind, SessionLogId session);
+
+    [LoggerMessage(2108, LogLevel.Warning, "The {Kind} of session {Session} that was in doubt was {Outcome}.")]
+    public static partial void InDoubtWriteSettled(this ILogger logger, WriteKind kind, SessionLogId session, string outcome);
+
+    [LoggerMessage(2109, LogLevel.Warning,
+        "Another connection held the write lock of {Path} for {ElapsedMilliseconds} ms; {Count} session write(s) still waiting failed.")]
+    public static partial void LockWaitFailed(this ILogger logger, string path, long elapsedMilliseconds, int count);
 }

@@ -5,13 +5,20 @@ namespace ServerSessions.Sqlite;
 /// <summary>Opens connections to the session database, each set up for its role: the one writer, or a reader.</summary>
 internal sealed class SessionDatabase
 {
-    private const int BusyTimeoutMilliseconds = 5000;
+    // Readers wait up to this long for a lock (in WAL mode only a connection in exclusive locking mode or a recovery holds
+    // one they need), and Microsoft.Data.Sqlite's own retries of a busy statement stop at the same time.
+    private const int ReaderBusyTimeoutMilliseconds = 5000;
+
+    // The writer waits in slices, checking between them whether any caller still waits (SessionWriter.Lock).
+    private const int WriterBusySliceMilliseconds = 20;
     private readonly string _connectionString;
     private readonly SqliteSynchronous _synchronous;
     private readonly long? _maxSize;
+    private readonly Action<SqliteConnection>? _opened;
 
-    public SessionDatabase(string path, SqliteSynchronous synchronous, long? maxSize = null)
+    public SessionDatabase(string path, SqliteSynchronous synchronous, long? maxSize = null, Action<SqliteConnection>? opened = null)
     {
+        _opened = opened;
         Path = path;
         _synchronous = synchronous;
         _maxSize = maxSize;
@@ -21,6 +28,7 @@ internal sealed class SessionDatabase
             Mode = SqliteOpenMode.ReadWriteCreate,
             // The store keeps its own connections; Microsoft.Data.Sqlite's pool would keep the file open after disposal.
             Pooling = false,
+            DefaultTimeout = ReaderBusyTimeoutMilliseconds / 1000,
         }.ToString();
     }
 
@@ -33,7 +41,7 @@ internal sealed class SessionDatabase
         // log, and sessions are small rows scattered by random IDs, so larger pages make the log, and the checkpoints that
         // flush it, larger for the same writes (measured in bench/RESULTS.md).
         var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        var writer = Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}");
+        var writer = Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}", WriterBusySliceMilliseconds);
         if (_maxSize is { } maxSize)
         {
             try
@@ -55,17 +63,18 @@ internal sealed class SessionDatabase
         return writer;
     }
 
-    public SqliteConnection OpenReader() => Open(null);
+    public SqliteConnection OpenReader() => Open(null, ReaderBusyTimeoutMilliseconds);
 
-    private SqliteConnection Open(string? setup)
+    private SqliteConnection Open(string? setup, int busyTimeoutMilliseconds)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; {setup}";
+            command.CommandText = $"PRAGMA busy_timeout = {busyTimeoutMilliseconds}; {setup}";
             command.ExecuteNonQuery();
+            _opened?.Invoke(connection);
             return connection;
         }
         catch

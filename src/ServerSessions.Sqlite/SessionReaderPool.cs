@@ -1,65 +1,124 @@
-using System.Collections.Concurrent;
-
 namespace ServerSessions.Sqlite;
 
 /// <summary>
-/// Read connections, opened on demand and kept for reuse (with their prepared statements). In WAL mode readers
-/// neither block the writer nor each other, so concurrent requests each get their own.
+/// The readers: threads of their own, each with its read connection (opened on its first read), taking uncached reads
+/// from a bounded queue. In WAL mode readers neither block the writer nor each other.
 /// </summary>
-internal sealed class SessionReaderPool(SessionDatabase database) : IDisposable
+/// <remarks>
+/// SQLite's calls block (Microsoft.Data.Sqlite's async methods run synchronously), so a read run by the request would
+/// hold a thread-pool thread for as long as the disk takes; a stalled disk would then take the pool's threads one by one.
+/// Here it holds one of these threads: the caller awaits a task, which the middleware gives up on after its
+/// <c>StoreTimeout</c>, and once every reader is stuck and the queue is full, further reads fail at once.
+/// </remarks>
+internal sealed class SessionReaderPool : IDisposable
 {
-    private static readonly int MaxIdle = Math.Max(4, Environment.ProcessorCount * 2);
-    private readonly ConcurrentQueue<SessionReader> _idle = new();
-    private int _idleCount;
-    private volatile bool _disposed;
+    private readonly SessionDatabase _database;
+    private readonly SessionCache? _cache;
+    private readonly WorkQueue<ReadOperation> _queue;
+    private readonly Thread[] _threads;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _running;
 
-    public SessionReader Rent()
+    public SessionReaderPool(SessionDatabase database, SessionCache? cache, int queueCapacity)
     {
-        ObjectDisposedException.ThrowIf(_disposed, typeof(SqliteSessionStore));
-        if (_idle.TryDequeue(out var reader))
+        _database = database;
+        _cache = cache;
+        _queue = new WorkQueue<ReadOperation>(queueCapacity);
+        _threads = new Thread[ReaderCount];
+        _running = _threads.Length;
+        for (var i = 0; i < _threads.Length; i++)
         {
-            Interlocked.Decrement(ref _idleCount);
-            return reader;
-        }
-
-        return new SessionReader(database.OpenReader());
-    }
-
-    public void Return(SessionReader reader)
-    {
-        if (_disposed)
-        {
-            reader.Dispose();
-            return;
-        }
-
-        if (Interlocked.Increment(ref _idleCount) > MaxIdle)
-        {
-            Interlocked.Decrement(ref _idleCount);
-            reader.Dispose();
-            return;
-        }
-
-        _idle.Enqueue(reader);
-
-        // Dispose may have emptied the queue between the check above and the enqueue.
-        if (_disposed)
-        {
-            CloseIdle();
+            // Background and unsafe (no captured ExecutionContext), as the writer's thread: see SessionWriter.
+            _threads[i] = new Thread(Run) { IsBackground = true, Name = $"SQLite session reader {i + 1}" };
+            _threads[i].UnsafeStart();
         }
     }
 
+    /// <summary>How many reads run at once; more threads outlast more stalled reads, each costs a thread and a connection.</summary>
+    public static int ReaderCount { get; } = Math.Max(4, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Queues a read of session <paramref name="id"/>; the task completes with what a reader found. It fails at once,
+    /// never queued, with <see cref="ObjectDisposedException"/> once the store is closing and with
+    /// <see cref="InvalidOperationException"/> while the queue is full.
+    /// </summary>
+    public Task<SessionRecord?> ReadAsync(string id, long now, CancellationToken cancellationToken)
+    {
+        var read = new ReadOperation(id, now, _cache?.Commits ?? 0);
+        read.CancelWith(cancellationToken);
+        switch (_queue.TryAdd(read))
+        {
+            case WorkQueue<ReadOperation>.Admission.Full:
+                read.Fail(new InvalidOperationException(
+                    "The SQLite session store's read queue is full (Session:Sqlite:ReadQueueLimit): every reader is waiting for the disk; the read was refused, not queued."));
+                break;
+            case WorkQueue<ReadOperation>.Admission.Completed:
+                read.Fail(new ObjectDisposedException(nameof(SqliteSessionStore), "The SQLite session store is closed."));
+                break;
+        }
+
+        return read.Completion;
+    }
+
+    /// <summary>Stops taking reads; the task completes once the readers have answered those queued and closed their connections.</summary>
+    public Task StopAsync()
+    {
+        _queue.Complete();
+        return _stopped.Task;
+    }
+
+    /// <summary>Stops taking reads and returns once the readers have answered those queued and closed their connections.</summary>
     public void Dispose()
     {
-        _disposed = true;
-        CloseIdle();
+        _queue.Complete();
+        foreach (var thread in _threads)
+        {
+            if (thread != Thread.CurrentThread)
+            {
+                thread.Join();
+            }
+        }
     }
 
-    private void CloseIdle()
+    private void Run()
     {
-        while (_idle.TryDequeue(out var reader))
+        SessionReader? reader = null;
+        try
         {
-            reader.Dispose();
+            while (_queue.TryTake(out var read))
+            {
+                if (!read.TryClaim())
+                {
+                    continue; // its caller gave up while it waited
+                }
+
+                try
+                {
+                    reader ??= new SessionReader(_database.OpenReader());
+                    var record = reader.Read(read.Id, read.Now);
+                    if (record is { } found)
+                    {
+                        _cache?.AddRead(read.Id, found, read.CommitsBefore);
+                    }
+
+                    read.Complete(record);
+                }
+                catch (Exception ex)
+                {
+                    // Handed to the caller; a connection that failed is not used again.
+                    reader?.Dispose();
+                    reader = null;
+                    read.Fail(ex);
+                }
+            }
+        }
+        finally
+        {
+            reader?.Dispose();
+            if (Interlocked.Decrement(ref _running) == 0)
+            {
+                _stopped.SetResult();
+            }
         }
     }
 }

@@ -1,13 +1,16 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SQLitePCL;
 
 namespace ServerSessions.Sqlite;
 
 /// <summary>
 /// The one connection that writes. Callers queue operations; the writer's thread takes whatever is queued (up to
-/// <see cref="MaxBatch"/>) and applies it in one transaction, then completes every caller of that batch ("group
-/// commit"). Writers never contend for SQLite's lock, and one fsync (with <c>synchronous = FULL</c>) covers many writes.
+/// <see cref="MaxBatch"/>), takes the database's write lock, claims the writes whose callers still wait and applies them in
+/// one transaction, then completes every caller of that batch ("group commit"). Writers never contend for SQLite's lock,
+/// and one fsync (with <c>synchronous = FULL</c>) covers many writes. The queue is bounded: a full one refuses writes.
 /// </summary>
 /// <remarks>
 /// A thread of its own, not a task on the pool: SQLite's calls block anyway (Microsoft.Data.Sqlite's async methods run
@@ -17,7 +20,10 @@ namespace ServerSessions.Sqlite;
 internal sealed class SessionWriter : IDisposable
 {
     private const int MaxBatch = 256;
-    private readonly WriteQueue _queue = new();
+
+    // As long as SQLite's busy timeout was: a write whose caller set no bound of its own (a sweep) fails after it.
+    private static readonly TimeSpan MaxLockWait = TimeSpan.FromSeconds(5);
+    private readonly WorkQueue<WriteOperation> _queue;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
@@ -30,8 +36,9 @@ internal sealed class SessionWriter : IDisposable
     private readonly Thread _thread;
     private ExceptionDispatchInfo? _fault;
 
-    public SessionWriter(SqliteConnection connection, SessionCache? cache, TimeProvider time, ILogger logger)
+    public SessionWriter(SqliteConnection connection, int capacity, SessionCache? cache, TimeProvider time, ILogger logger)
     {
+        _queue = new WorkQueue<WriteOperation>(capacity);
         _connection = connection;
         _cache = cache;
         _time = time;
@@ -51,15 +58,23 @@ internal sealed class SessionWriter : IDisposable
     /// <summary>How many operations wait for the writer.</summary>
     public int Pending => _queue.Count;
 
-    /// <summary>Queues a write; the task completes with the rows it changed once its batch has committed.</summary>
-    /// <exception cref="ObjectDisposedException">The writer no longer accepts writes: the store is closing.</exception>
+    /// <summary>
+    /// Queues a write; the task completes with the rows it changed once its batch has committed. It fails at once, never
+    /// queued, with <see cref="ObjectDisposedException"/> once the store is closing and with
+    /// <see cref="InvalidOperationException"/> while the queue is full.
+    /// </summary>
     public Task<int> EnqueueAsync(WriteOperation operation, CancellationToken cancellationToken)
     {
-        operation.CancelWith(cancellationToken);
-        if (!_queue.TryAdd(operation))
+        operation.CancelWith(cancellationToken, _logger);
+        switch (_queue.TryAdd(operation))
         {
-            var closed = new ObjectDisposedException(nameof(SqliteSessionStore), "The SQLite session store is closed; it accepts no more writes.");
-            operation.Fail(closed);
+            case WorkQueue<WriteOperation>.Admission.Full:
+                operation.Fail(new InvalidOperationException(
+                    "The SQLite session store's write queue is full (Session:Sqlite:WriteQueueLimit): the disk or the database lock is not keeping up; the write was refused, not queued."));
+                break;
+            case WorkQueue<WriteOperation>.Admission.Completed:
+                operation.Fail(new ObjectDisposedException(nameof(SqliteSessionStore), "The SQLite session store is closed; it accepts no more writes."));
+                break;
         }
 
         return operation.Completion;
@@ -106,22 +121,25 @@ internal sealed class SessionWriter : IDisposable
         {
             var taken = new List<WriteOperation>(MaxBatch);
             var batch = new List<WriteOperation>(MaxBatch);
-            while (_queue.TakeBatch(taken, MaxBatch))
+            while (_queue.WaitForItems())
             {
-                foreach (var operation in taken)
+                // Taken, not claimed: while the writer waits for the write lock, a caller that gives up still cancels.
+                _queue.TakeBatch(taken, MaxBatch);
+                if (Lock(taken))
                 {
-                    if (operation.TryClaim())
+                    foreach (var operation in taken)
                     {
-                        batch.Add(operation);
+                        if (operation.TryClaim())
+                        {
+                            batch.Add(operation);
+                        }
                     }
-                }
 
-                taken.Clear();
-                if (batch.Count > 0)
-                {
                     Commit(batch);
                     batch.Clear();
                 }
+
+                taken.Clear();
             }
 
             _stopped.SetResult();
@@ -135,47 +153,123 @@ internal sealed class SessionWriter : IDisposable
         }
     }
 
-    private void Commit(List<WriteOperation> batch)
+    /// <summary>
+    /// Begins a transaction that holds the database's write lock. While another connection holds it, waits as long as a
+    /// taken write's caller still waits, up to <see cref="MaxLockWait"/>; false when it gave up (the writes still waiting
+    /// then fail) or when nobody waits any more.
+    /// </summary>
+    private bool Lock(List<WriteOperation> taken)
     {
-        var rows = new int[batch.Count];
-        SqliteTransaction? transaction = null;
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            // Not a SqliteCommand: Microsoft.Data.Sqlite retries a busy statement itself for up to its command timeout.
+            var rc = raw.sqlite3_exec(_connection.Handle, "BEGIN IMMEDIATE");
+            if (rc == raw.SQLITE_OK)
+            {
+                return true;
+            }
+
+            var waited = Stopwatch.GetElapsedTime(started);
+            if (rc is not (raw.SQLITE_BUSY or raw.SQLITE_LOCKED) || waited >= MaxLockWait)
+            {
+                var failed = FailWaiting(taken, Error(rc));
+                if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED)
+                {
+                    _logger.LockWaitFailed(_connection.DataSource, (long)waited.TotalMilliseconds, failed);
+                }
+
+                return false;
+            }
+
+            if (!taken.Exists(static operation => operation.IsPending))
+            {
+                return false; // every caller gave up, so every write was canceled: none is applied
+            }
+        }
+    }
+
+    private int FailWaiting(List<WriteOperation> taken, Exception error)
+    {
+        var failed = 0;
+        foreach (var operation in taken)
+        {
+            if (operation.TryClaim())
+            {
+                operation.Fail(error);
+                failed++;
+            }
+        }
+
+        if (failed > 0 && error is not SqliteException { SqliteErrorCode: raw.SQLITE_BUSY or raw.SQLITE_LOCKED })
+        {
+            _logger.WriteBatchFailed(failed, error);
+        }
+
+        return failed;
+    }
+
+    private Exception Error(int rc)
+    {
         try
         {
-            transaction = _connection.BeginTransaction();
+            SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            return new SqliteException($"SQLite error {rc}.", rc);
+        }
+        catch (SqliteException ex)
+        {
+            return ex;
+        }
+    }
+
+    /// <summary>Applies <paramref name="batch"/> in the transaction <see cref="Lock"/> began, and commits it (or rolls back).</summary>
+    private void Commit(List<WriteOperation> batch)
+    {
+        if (batch.Count == 0)
+        {
+            Rollback(); // every caller gave up while the writer waited for the lock
+            return;
+        }
+
+        var rows = new int[batch.Count];
+        try
+        {
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             for (var i = 0; i < batch.Count; i++)
             {
-                rows[i] = Apply(batch[i], transaction, now);
+                rows[i] = Apply(batch[i], now);
             }
 
-            transaction.Commit();
+            Check(raw.sqlite3_exec(_connection.Handle, "COMMIT"));
         }
         catch (Exception ex)
         {
             // Every fault is handed to the batch's callers; the writer must live on for the next batch.
-            Rollback(transaction);
+            Rollback();
             _logger.WriteBatchFailed(batch.Count, ex);
             foreach (var operation in batch)
             {
-                operation.Fail(ex);
+                if (operation.Fail(ex))
+                {
+                    _logger.InDoubtWriteSettled(operation.Kind, new SessionLogId(operation.Id!), "rolled back, not applied");
+                }
             }
 
             return;
-        }
-        finally
-        {
-            transaction?.Dispose();
         }
 
         // Before the callers hear of the commit, so that a read after a completed write finds it.
         _cache?.Apply(batch, rows);
         for (var i = 0; i < batch.Count; i++)
         {
-            batch[i].Complete(rows[i]);
+            if (batch[i].Complete(rows[i]))
+            {
+                _logger.InDoubtWriteSettled(batch[i].Kind, new SessionLogId(batch[i].Id!), "applied");
+            }
         }
     }
 
-    private int Apply(WriteOperation operation, SqliteTransaction transaction, long now)
+    private int Apply(WriteOperation operation, long now)
     {
         var command = operation.Kind switch
         {
@@ -185,20 +279,32 @@ internal sealed class SessionWriter : IDisposable
             WriteKind.Sweep => Bind(_sweep, now, operation.Value),
             _ => throw new InvalidOperationException($"Unknown write {operation.Kind}."),
         };
-        command.Transaction = transaction;
         return command.ExecuteNonQuery();
     }
 
-    private void Rollback(SqliteTransaction? transaction)
+    private void Rollback()
     {
+        if (raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+        {
+            return; // SQLite rolled back already (it does on some errors), or nothing began
+        }
+
         try
         {
-            transaction?.Rollback();
+            Check(raw.sqlite3_exec(_connection.Handle, "ROLLBACK"));
         }
         catch (Exception ex)
         {
             // The batch's own fault is what its callers see; a failed rollback only adds to the log.
             _logger.RollbackFailed(ex);
+        }
+    }
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
         }
     }
 

@@ -12,8 +12,9 @@ namespace ServerSessions.Sqlite;
 /// Writes are queued to one writer that commits them in batches; a write's task completes once its batch has
 /// committed to the write-ahead log. Reads are answered from an in-memory cache of the sessions used lately
 /// (<see cref="SqliteSessionStoreOptions.CacheSize"/>), which the writer keeps coherent because no other process writes
-/// the file, or else run on pooled read connections; they never see expired rows, which a background sweep deletes.
-/// Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
+/// the file, or else queued to reader threads of the store's own; they never see expired rows, which a background sweep
+/// deletes. Both queues are bounded; a full one fails the call at once. A write whose token is canceled before the
+/// writer claims it is never applied. Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
 /// Disposing it, with <see cref="DisposeAsync"/> or <see cref="Dispose"/>, commits every pending write before closing.
 /// </remarks>
 public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, IDisposable
@@ -52,18 +53,20 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
         _lockFile = DatabaseLockFile.Acquire(Path);
         Microsoft.Data.Sqlite.SqliteConnection? writerConnection = null;
         SessionWriter? writer = null;
+        SessionReaderPool? readers = null;
         try
         {
-            var database = new SessionDatabase(Path, options.Synchronous, options.MaxDatabaseSize);
+            var database = new SessionDatabase(Path, options.Synchronous, options.MaxDatabaseSize, options.ConnectionOpened);
             writerConnection = database.OpenWriter();
             _cache = options.CacheSize > 0 ? new SessionCache(options.CacheSize) : null;
-            _writer = writer = new SessionWriter(writerConnection, _cache, timeProvider, logger);
-            _readers = new SessionReaderPool(database);
+            _writer = writer = new SessionWriter(writerConnection, options.WriteQueueLimit, _cache, timeProvider, logger);
+            _readers = readers = new SessionReaderPool(database, _cache, options.ReadQueueLimit);
             _sweeper = new ExpiredSessionSweeper(_writer, options.SweepInterval, options.SweepBatchSize, timeProvider, logger);
         }
         catch
         {
             writer?.Drain(); // its thread would otherwise wait for writes forever
+            readers?.Dispose(); // and theirs for reads
             writerConnection?.Dispose();
             _lockFile.Dispose();
             throw;
@@ -78,6 +81,9 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
     internal ExpiredSessionSweeper Sweeper => _sweeper;
 
     internal SessionCache? Cache => _cache;
+
+    /// <summary>How many writes wait in the queue, not yet taken by the writer.</summary>
+    internal int QueuedWrites => _writer.Pending;
 
     /// <inheritdoc />
     public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -100,39 +106,15 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
             return ValueTask.FromResult(cached);
         }
 
-        try
-        {
-            // SQLite reads are synchronous; from the page cache they take microseconds, so no thread hop.
-            var commitsBefore = _cache?.Commits ?? 0;
-            var reader = _readers.Rent();
-            SessionRecord? record;
-            try
-            {
-                record = reader.Read(id, now);
-            }
-            catch
-            {
-                reader.Dispose(); // a connection that failed is not lent again
-                throw;
-            }
-
-            _readers.Return(reader);
-            if (record is { } found)
-            {
-                _cache?.AddRead(id, found, commitsBefore);
-            }
-
-            return ValueTask.FromResult(record);
-        }
-        catch (Exception ex)
-        {
-            // Not caught: handed to the caller through the returned task.
-            return ValueTask.FromException<SessionRecord?>(ex);
-        }
+        // On a reader's thread, never the caller's: a stalled disk must not hold the request's (a pool) thread.
+        return new ValueTask<SessionRecord?>(_readers.ReadAsync(id, now, cancellationToken));
     }
 
     /// <inheritdoc />
-    /// <remarks>Completes once the write has committed. Canceling it before the writer takes it leaves the store as it was.</remarks>
+    /// <remarks>
+    /// Completes once the write has committed. Canceling it before the writer claims it, with the database's write lock,
+    /// leaves the store as it was; canceling it later leaves it in doubt, which is logged with what became of it.
+    /// </remarks>
     public ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
@@ -224,6 +206,7 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
             var sweeperStopped = _sweeper.StopAsync();
             await _writer.DrainAsync();
             await sweeperStopped;
+            await _readers.StopAsync();
             CloseDatabase(pending);
         }
         finally

@@ -42,6 +42,22 @@ public sealed class SqliteSessionStoreOptions
     /// </summary>
     public long? MaxDatabaseSize { get; set; }
 
+    /// <summary>
+    /// The most writes waiting for the writer. While the disk or the database lock stalls, they pile up to this; then
+    /// further writes fail at once (the middleware answers 503) rather than waiting in memory. Each holds its session's
+    /// payload until it commits. Default 10,000.
+    /// </summary>
+    public int WriteQueueLimit { get; set; } = 10_000;
+
+    /// <summary>
+    /// The most uncached reads waiting for the store's reader threads. While every reader is stuck on a stalled disk,
+    /// reads pile up to this; then further reads fail at once (the middleware answers 503). Default 1,000.
+    /// </summary>
+    public int ReadQueueLimit { get; set; } = 1_000;
+
+    /// <summary>Called with each connection the store opens, before it is used: where tests inject a stall at the connection.</summary>
+    internal Action<Microsoft.Data.Sqlite.SqliteConnection>? ConnectionOpened { get; set; }
+
     /// <summary><see cref="Path"/> as an absolute path.</summary>
     internal string FullPath => System.IO.Path.GetFullPath(Path, AppContext.BaseDirectory);
 }

@@ -54,6 +54,16 @@ internal sealed class SqliteSessionStoreOptionsValidator : IValidateOptions<Sqli
             failures.Add($"Session:Sqlite:MaxDatabaseSize must be at least 1048576 (1 MiB), or unset for no limit; it is {options.MaxDatabaseSize}.");
         }
 
+        if (options.WriteQueueLimit < 1)
+        {
+            failures.Add($"Session:Sqlite:WriteQueueLimit must be at least 1 (writes waiting for the disk); it is {options.WriteQueueLimit}.");
+        }
+
+        if (options.ReadQueueLimit < 1)
+        {
+            failures.Add($"Session:Sqlite:ReadQueueLimit must be at least 1 (uncached reads waiting for a reader); it is {options.ReadQueueLimit}.");
+        }
+
         return failures;
     }
 }

@@ -1,18 +1,24 @@
+using Microsoft.Extensions.Logging;
+
 namespace ServerSessions.Sqlite;
 
 /// <summary>
-/// One write waiting for the writer: a set, touch, destroy or sweep batch, and the caller's completion. A caller's
-/// cancellation wins only until the writer claims the operation for a batch; after that the write commits and the
-/// caller hears so, so "canceled" always means "not written".
+/// One write waiting for the writer: a set, touch, destroy or sweep batch, and the caller's completion. A caller that
+/// gives up (its token is canceled: its request ended, or the middleware's <c>StoreTimeout</c> passed) before the writer
+/// claims the write for a batch cancels it, so "canceled" always means "not written". A caller that gives up later, once
+/// the write is in a batch that has reached SQLite, leaves it in doubt: that is logged, and so is what became of it.
 /// </summary>
 internal sealed class WriteOperation
 {
     private const int Pending = 0;
     private const int Claimed = 1;
     private const int Canceled = 2;
+    private const int InDoubt = 3;
+    private const int Settled = 4;
 
     private readonly TaskCompletionSource<int> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenRegistration _cancellation;
+    private ILogger? _logger;
     private int _state;
 
     private WriteOperation(WriteKind kind, string? id, byte[]? payload, long value)
@@ -35,6 +41,9 @@ internal sealed class WriteOperation
     /// <summary>Completes with the number of rows the write changed once its batch has committed.</summary>
     public Task<int> Completion => _completion.Task;
 
+    /// <summary>Whether the write still waits to be claimed: its caller has not given up on it.</summary>
+    public bool IsPending => Volatile.Read(ref _state) == Pending;
+
     public static WriteOperation Set(string id, byte[] payload, long expires) => new(WriteKind.Set, id, payload, expires);
 
     public static WriteOperation Touch(string id, long expires) => new(WriteKind.Touch, id, null, expires);
@@ -43,41 +52,53 @@ internal sealed class WriteOperation
 
     public static WriteOperation Sweep(int limit) => new(WriteKind.Sweep, null, null, limit);
 
-    public void CancelWith(CancellationToken cancellationToken)
+    /// <summary>Lets <paramref name="cancellationToken"/> cancel the write, or put it in doubt (logged to <paramref name="logger"/>).</summary>
+    public void CancelWith(CancellationToken cancellationToken, ILogger logger)
     {
         if (cancellationToken.CanBeCanceled)
         {
+            _logger = logger;
             _cancellation = cancellationToken.UnsafeRegister(
-                static (state, token) => ((WriteOperation)state!).TryCancel(token), this);
+                static (state, token) => ((WriteOperation)state!).OnCallerGaveUp(token), this);
         }
     }
 
-    /// <summary>Takes the operation into a batch, unless its caller canceled it first.</summary>
-    public bool TryClaim()
+    /// <summary>Takes the operation into a batch that has the database's write lock, unless its caller gave up first.</summary>
+    public bool TryClaim() => Interlocked.CompareExchange(ref _state, Claimed, Pending) == Pending;
+
+    /// <summary>Reports the committed write; true when its caller had given up on it meanwhile (it was in doubt).</summary>
+    public bool Complete(int rows)
     {
-        if (Interlocked.CompareExchange(ref _state, Claimed, Pending) != Pending)
-        {
-            return false;
-        }
-
-        _cancellation.Unregister();
-        return true;
+        // The result before the state: a caller that finds the task incomplete after giving up knows the write is in doubt.
+        _completion.TrySetResult(rows);
+        return Settle();
     }
 
-    public void TryCancel(CancellationToken cancellationToken)
+    /// <summary>Reports the write's failure; true when its caller had given up on it meanwhile (it was in doubt).</summary>
+    public bool Fail(Exception exception)
+    {
+        _completion.TrySetException(exception);
+        return Settle();
+    }
+
+    private bool Settle()
+    {
+        _cancellation.Unregister();
+        return Interlocked.Exchange(ref _state, Settled) == InDoubt;
+    }
+
+    private void OnCallerGaveUp(CancellationToken cancellationToken)
     {
         if (Interlocked.CompareExchange(ref _state, Canceled, Pending) == Pending)
         {
             _completion.TrySetCanceled(cancellationToken);
+            return;
+        }
+
+        // In a batch already: SQLite may commit it yet. Runs before the caller hears of its timeout (see GuardedStore).
+        if (!_completion.Task.IsCompleted && Interlocked.CompareExchange(ref _state, InDoubt, Claimed) == Claimed)
+        {
+            _logger!.WriteInDoubt(Kind, new SessionLogId(Id!));
         }
     }
-
-    public void Complete(int rows) => _completion.TrySetResult(rows);
-
-    public void Fail(Exception exception)
-    {
-        _cancellation.Unregister();
-        _completion.TrySetException(exception);
-    }
 }
-

@@ -5,7 +5,8 @@ namespace ServerSessions;
 /// <summary>
 /// The store as the session core calls it: every call bounded by <see cref="ServerSessionOptions.StoreTimeout"/>, and a
 /// failure of the store (not a data error, not the caller's own cancellation) turned into a
-/// <see cref="SessionStoreException"/> that says what failed, which the middleware answers with a 503.
+/// <see cref="SessionStoreException"/> that says what failed, which the middleware answers with a 503. The store's token is
+/// canceled when the middleware gives up on a call, before its caller hears of the timeout.
 /// </summary>
 internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, TimeProvider time)
 {
@@ -36,9 +37,31 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<T> CallAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> call, TState state, string what, CancellationToken cancellationToken)
     {
+        using var cancellation = StoreCallCancellation.Start(cancellationToken);
         try
         {
-            return await Bounded(call(state, cancellationToken));
+            var operation = call(state, cancellation.Token);
+            if (operation.IsCompletedSuccessfully)
+            {
+                return operation.Result;
+            }
+
+            var pending = operation.AsTask();
+            try
+            {
+                return await pending.WaitAsync(timeout, time);
+            }
+            catch (TimeoutException)
+            {
+                // The store hears first, so it can drop the work or log it as in doubt; it may have finished meanwhile.
+                cancellation.GiveUp();
+                if (pending.IsCompletedSuccessfully)
+                {
+                    return pending.Result;
+                }
+
+                throw;
+            }
         }
         catch (Exception ex) when (IsFault(ex, cancellationToken))
         {
@@ -50,9 +73,28 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask CallAsync<TState>(Func<TState, CancellationToken, ValueTask> call, TState state, string what, CancellationToken cancellationToken)
     {
+        using var cancellation = StoreCallCancellation.Start(cancellationToken);
         try
         {
-            await Bounded(call(state, cancellationToken));
+            var operation = call(state, cancellation.Token);
+            if (operation.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            var pending = operation.AsTask();
+            try
+            {
+                await pending.WaitAsync(timeout, time);
+            }
+            catch (TimeoutException)
+            {
+                cancellation.GiveUp();
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    throw;
+                }
+            }
         }
         catch (Exception ex) when (IsFault(ex, cancellationToken))
         {

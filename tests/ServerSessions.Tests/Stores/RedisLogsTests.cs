@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,8 +20,8 @@ public sealed class RedisLogsTests : RedisTestsBase
     public async Task NoLogLine_CarriesASessionIdOrCookieValue_ThroughRejectedCookiesAStallAndAnOutage()
     {
         await using var server = await RedisServer.StartAsync(); // its own: the test pauses and stops it
-        var lines = new ConcurrentQueue<string>();
-        await using var host = await StartAsync(server, lines, app => app.MapGet("/count", VisitCounter.Count), TimeSpan.FromSeconds(10));
+        var log = new LogLines();
+        await using var host = await StartAsync(server, log, app => app.MapGet("/count", VisitCounter.Count), TimeSpan.FromSeconds(10));
 
         var cookie = await VisitCounter.FirstVisitAsync(host);
         var id = SetCookies.IdOf(cookie);
@@ -59,19 +58,18 @@ public sealed class RedisLogsTests : RedisTestsBase
         await Bounded.UntilAsync(() => CountsAsync(host, cookie), "Redis to serve again after the restart");
 
         // Both failures were logged with the client's own errors, the kind that would name the keys.
-        Assert.Contains(lines, line => line.Contains(nameof(StackExchange.Redis.RedisTimeoutException), StringComparison.Ordinal));
-        Assert.Contains(lines, line => line.Contains(nameof(StackExchange.Redis.RedisConnectionException), StringComparison.Ordinal));
-        var secrets = new[] { id, value, Uri.UnescapeDataString(value) };
-        AssertNoLineCarries(lines, id, value, Uri.UnescapeDataString(value));
+        Assert.Contains(log.Lines, line => line.Contains(nameof(StackExchange.Redis.RedisTimeoutException), StringComparison.Ordinal));
+        Assert.Contains(log.Lines, line => line.Contains(nameof(StackExchange.Redis.RedisConnectionException), StringComparison.Ordinal));
+        log.AssertNoLineCarries(id, value, Uri.UnescapeDataString(value));
     }
 
     [Fact]
     public async Task NoLogLine_CarriesASessionIdOrCookieValue_WhenALeaseLapsesInAStall()
     {
         await using var server = await RedisServer.StartAsync();
-        var lines = new ConcurrentQueue<string>();
+        var log = new LogLines();
         var gate = new HoldGate();
-        await using var host = await StartAsync(server, lines, gate.Map, lockTimeout: TimeSpan.FromSeconds(1.5)); // renewed every 0.5 s
+        await using var host = await StartAsync(server, log, gate.Map, lockTimeout: TimeSpan.FromSeconds(1.5)); // renewed every 0.5 s
         var cookie = await VisitCounter.FirstVisitAsync(host);
         var id = SetCookies.IdOf(cookie);
         var value = cookie[(cookie.IndexOf('=') + 1)..];
@@ -80,20 +78,20 @@ public sealed class RedisLogsTests : RedisTestsBase
 
         // Redis answers nothing for longer than the lease: its renewals fail, and it lapses.
         Assert.Equal("+OK", await server.CommandAsync("CLIENT", "PAUSE", "2500", "ALL"));
-        await Bounded.UntilAsync(() => lines.Any(line => line.Contains(" 2024 ", StringComparison.Ordinal)), "a failed lease renewal to be logged");
-        await Bounded.UntilAsync(() => lines.Any(line => line.Contains(" 2023 ", StringComparison.Ordinal)), "the lapsed lease to be logged once Redis answers again");
+        await Bounded.UntilAsync(() => log.Any(2024), "a failed lease renewal to be logged");
+        await Bounded.UntilAsync(() => log.Any(2023), "the lapsed lease to be logged once Redis answers again");
         gate.Release();
         using (var response = await held.Within("the held request to end"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode); // its save is refused: the lease lapsed
         }
 
-        AssertNoLineCarries(lines, id, value, Uri.UnescapeDataString(value));
+        log.AssertNoLineCarries(id, value, Uri.UnescapeDataString(value));
     }
 
-    private async Task<SessionTestHost> StartAsync(RedisServer server, ConcurrentQueue<string> lines, Action<WebApplication> map, TimeSpan lockTimeout)
+    private async Task<SessionTestHost> StartAsync(RedisServer server, LogLines log, Action<WebApplication> map, TimeSpan lockTimeout)
     {
-        var loggers = LoggerFactory.Create(logging => logging.AddProvider(new LineCollector(lines)).SetMinimumLevel(LogLevel.Trace));
+        var loggers = log.CreateFactory();
         return await SessionTestHost.StartAsync(
             map,
             options =>
@@ -119,29 +117,5 @@ public sealed class RedisLogsTests : RedisTestsBase
     {
         using var response = await host.SendAsync("/count", cookie);
         return response.IsSuccessStatusCode;
-    }
-
-    private static void AssertNoLineCarries(ConcurrentQueue<string> lines, params string[] secrets)
-    {
-        var leaks = lines.Where(line => secrets.Any(secret => line.Contains(secret, StringComparison.Ordinal))).ToList();
-        Assert.True(leaks.Count == 0, $"{leaks.Count} of {lines.Count} log lines carry the session ID or cookie value, e.g.:\n{leaks.FirstOrDefault()}");
-    }
-
-    /// <summary>Every log line, its message and its exception (with inner ones and stack), as one string.</summary>
-    private sealed class LineCollector(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {eventId.Id} {formatter(state, exception)} {exception}");
-
-        public void Dispose()
-        {
-        }
     }
 }

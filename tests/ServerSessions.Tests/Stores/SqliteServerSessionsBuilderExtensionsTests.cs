@@ -81,6 +81,22 @@ public sealed class SqliteServerSessionsBuilderExtensionsTests : IDisposable
         Assert.Contains("Session:Sqlite:SweepBatchSize", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("WriteQueueLimit")]
+    [InlineData("ReadQueueLimit")]
+    public void QueueLimitBelowOne_IsAStartupErrorNamingTheSetting(string setting)
+    {
+        using var services = Build(new()
+        {
+            ["Session:Sqlite:Path"] = _folder.File("sessions.db"),
+            [$"Session:Sqlite:{setting}"] = "0",
+        });
+
+        var error = Assert.ThrowsAny<Exception>(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains($"Session:Sqlite:{setting} must be at least 1", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RegisteredStore_IsASqliteStoreOnTheConfiguredFile()
     {

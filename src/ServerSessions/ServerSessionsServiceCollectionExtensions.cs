@@ -95,6 +95,7 @@ public static class ServerSessionsServiceCollectionExtensions
             options,
             signer,
             services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey),
+            store.Name,
             services.GetRequiredService<TimeProvider>(),
             logger);
     }

@@ -15,6 +15,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     private IncomingSessionCookie _cookie;
     private SessionTurn? _turn;          // Serialized concurrency: this request's lock and lease on the session
     private string? _storedId;           // the ID under which the store holds this session, if it does
+    private ReadOnlyMemory<byte> _storedPayload; // what it holds there, as this request last read or wrote it: a touch applies only while it is unchanged
     private SessionRemoval _removal;
     private bool _touched;               // Touch() was called: the cookie goes out again when it has a MaxAge
     private bool _storeExpiryCurrent;    // the store was written or touched since the last Touch()
@@ -104,13 +105,21 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var record = _storedId is null ? null : await runtime.GuardedStore.GetAsync(_storedId, cancellationToken);
-        if (record is null)
+        if (record is not { } found)
         {
             throw new SessionDataException("The session cannot be reloaded: it is no longer in the store (expired, destroyed or never saved).");
         }
 
-        _contents.Apply(SessionPayload.Parse(record.Value.Payload.Span), Now());
+        if (CorruptSessions.ParseOrReport(runtime, _storedId!, found) is not { } payload)
+        {
+            await LeaveCorruptAsync(cancellationToken);
+            StartNew();
+            return;
+        }
+
+        _contents.Apply(payload, Now());
         _contents.Reloaded(runtime.Options.Resave);
+        _storedPayload = found.Payload;
     }
 
     public Task SaveAsync(CancellationToken cancellationToken) => WriteAsync(Now(), cancellationToken);
@@ -170,7 +179,14 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
                 cookie = CookieStep.None; // the session is gone: a late change must not bring its cookie back
                 break;
             case StoreStep.Touch:
-                await runtime.GuardedStore.TouchAsync(id, StoreExpiry(now), cancellationToken);
+                if (!await runtime.GuardedStore.TouchAsync(id, _storedPayload, StoreExpiry(now), cancellationToken))
+                {
+                    // Another request changed the session since this one read it (or it went): its expiry, and the
+                    // cookie its response carries, are newer than this request's view of them.
+                    runtime.Logger.TouchSkipped(new SessionLogId(id));
+                    cookie = CookieStep.None;
+                }
+
                 _storeExpiryCurrent = true;
                 break;
             case StoreStep.Destroy:
@@ -229,8 +245,11 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             {
                 runtime.Logger.SessionNotFound(new SessionLogId(cookieId));
             }
-            else if (SessionPayload.Parse(record.Payload.Span) is var payload
-                && SessionExpiry.IsPastAbsoluteTimeout(options, Now(), payload.CreatedUnixMs))
+            else if (CorruptSessions.ParseOrReport(runtime, cookieId, record) is not { } payload)
+            {
+                await LeaveCorruptAsync(cancellationToken);
+            }
+            else if (SessionExpiry.IsPastAbsoluteTimeout(options, Now(), payload.CreatedUnixMs))
             {
                 runtime.Logger.SessionPastAbsoluteTimeout(new SessionLogId(cookieId));
                 _storedId = cookieId;
@@ -239,8 +258,13 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             else
             {
                 _storedId = cookieId;
+                _storedPayload = record.Payload;
                 _contents.Load(cookieId, payload, Now(), options.Resave);
                 runtime.Logger.SessionLoaded(new SessionLogId(cookieId));
+                if (payload.CreatedUnixMs == 0 && _turn is not null)
+                {
+                    await StoreCreationTimeAsync(record.Expires, cancellationToken);
+                }
             }
         }
 
@@ -256,6 +280,37 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         {
             context.Response.OnStarting(static state => ((SessionLifecycle)state).OnResponseStartingAsync(), this);
         }
+    }
+
+    // The session was written by express-session, which keeps no creation time: this request's load counts as it, and is
+    // stored now, under the lock (and lease) that keeps other ServerSessions requests from writing meanwhile, so the
+    // absolute timeout counts from here rather than from every later load. The expiry stays as it was: this is no touch.
+    // Requests that hold no turn (read-only, LastWriteWins) must not write an unchanged session back over one saved
+    // meanwhile; the first save by any request stores the creation time too.
+    private async Task StoreCreationTimeAsync(DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        var id = _contents.Id;
+        var record = new SessionRecord(_contents.Serialize(), expires);
+        if (_turn!.LeaseOn(id) is { } lease)
+        {
+            await lease.SaveAsync(record, release: false, cancellationToken);
+        }
+        else
+        {
+            await runtime.GuardedStore.SetAsync(id, record, cancellationToken);
+        }
+
+        _storedPayload = record.Payload;
+        runtime.Logger.CreationTimeStored(new SessionLogId(id));
+    }
+
+    // The stored session is corrupt: it is left as it is, and the request goes on with a new session under a new ID (the
+    // caller starts it), giving up at once the turn it took on the corrupt one.
+    private Task LeaveCorruptAsync(CancellationToken cancellationToken)
+    {
+        _storedId = null;
+        _storedPayload = default;
+        return _turn?.LeaveAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
     private void StartNew()
@@ -302,6 +357,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
 
         _storedId = id;
+        _storedPayload = payload;
         _contents.Saved();
         _storeExpiryCurrent = true;
         runtime.Logger.SessionStored(new SessionLogId(id), payload.Length);
@@ -327,6 +383,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
 
         _storedId = null;
+        _storedPayload = default;
         _contents.Unstored();
     }
 

@@ -23,8 +23,7 @@ internal sealed class SessionTurn(SessionRuntime runtime)
         var options = runtime.Options;
         var waitDeadline = runtime.Time.GetUtcNow() + options.LockTimeout;
 
-        // A load retried after a failure (the store's, or a corrupt record's) already holds the lock and maybe the lease:
-        // it must not wait for itself.
+        // A load retried after the store's failure already holds the lock and maybe the lease: it must not wait for itself.
         if (_lockedId != id)
         {
             await runtime.Locks.AcquireAsync(id, options.LockTimeout, runtime.Time, cancellationToken);
@@ -101,7 +100,14 @@ internal sealed class SessionTurn(SessionRuntime runtime)
             return null;
         }
 
-        var stored = SessionPayload.Parse(record.Value.Payload.Span);
+        if (CorruptSessions.ParseOrReport(runtime, id, record.Value) is not { } stored)
+        {
+            // Written corrupt since the commit: the late change is dropped rather than written over it.
+            _lease = null;
+            await lease.ReleaseAsync(cancellationToken);
+            return null;
+        }
+
         var maxAgeChanged = false;
         foreach (var key in changes ?? [])
         {
@@ -120,6 +126,25 @@ internal sealed class SessionTurn(SessionRuntime runtime)
         }
 
         return maxAgeChanged ? new SessionPayload(stored.Values, stored.CreatedUnixMs, maxAgeMs) : stored;
+    }
+
+    /// <summary>
+    /// Gives the turn up at once, the lease and then the lock: the stored session is corrupt, and the request goes on
+    /// with a new session under a new ID, so it has nothing to guard and other requests need not wait for it.
+    /// </summary>
+    public async Task LeaveAsync(CancellationToken cancellationToken)
+    {
+        if (_lease is { } lease)
+        {
+            _lease = null;
+            await lease.ReleaseAsync(cancellationToken);
+        }
+
+        if (_lockedId is not null)
+        {
+            runtime.Locks.Release(_lockedId);
+            _lockedId = null;
+        }
     }
 
     /// <summary>Ends the turn: the next request of the session may go on. A lease still held is given up in the background.</summary>

@@ -147,8 +147,9 @@ public sealed class MemorySessionStoreTests
                     break;
                 case 7:
                     var later = _time.GetUtcNow().AddSeconds(random.Next(1, 600));
-                    await store.TouchAsync(id, later, default);
-                    if (Live(id) is { } touched)
+                    var live = Live(id);
+                    Assert.Equal(live is not null, await store.TouchAsync(id, live?.Value.Payload ?? Array.Empty<byte>(), later, default));
+                    if (live is { } touched)
                     {
                         model.Remove(touched);
                         model.AddFirst((id, touched.Value.Payload, later));

@@ -282,26 +282,15 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
     }
 
-    // The session was written by express-session, which keeps no creation time: this request's load counts as it, and is
-    // stored now, under the lock (and lease) that keeps other ServerSessions requests from writing meanwhile, so the
-    // absolute timeout counts from here rather than from every later load. The expiry stays as it was: this is no touch.
-    // Requests that hold no turn (read-only, LastWriteWins) must not write an unchanged session back over one saved
-    // meanwhile; the first save by any request stores the creation time too.
+    // Written by express-session, which keeps no creation time: this load counts as the session's creation and is stored
+    // now, once, under the turn (the expiry kept: this is no touch), so the absolute timeout counts from here. Requests
+    // without a turn (read-only, LastWriteWins) must not write an unchanged copy over a save made meanwhile.
     private async Task StoreCreationTimeAsync(DateTimeOffset expires, CancellationToken cancellationToken)
     {
-        var id = _contents.Id;
         var record = new SessionRecord(_contents.Serialize(), expires);
-        if (_turn!.LeaseOn(id) is { } lease)
-        {
-            await lease.SaveAsync(record, release: false, cancellationToken);
-        }
-        else
-        {
-            await runtime.GuardedStore.SetAsync(id, record, cancellationToken);
-        }
-
+        await _turn!.SaveAsync(_contents.Id, record, cancellationToken);
         _storedPayload = record.Payload;
-        runtime.Logger.CreationTimeStored(new SessionLogId(id));
+        runtime.Logger.CreationTimeStored(new SessionLogId(_contents.Id));
     }
 
     // The stored session is corrupt: it is left as it is, and the request goes on with a new session under a new ID (the

@@ -48,6 +48,12 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     /// <summary>The lease this request holds on <paramref name="id"/>, if any: writes to that session go under it.</summary>
     public HeldLease? LeaseOn(string id) => _lease is { } lease && lease.Id == id ? lease : null;
 
+    /// <summary>Writes the session, keeping the turn: under the lease when the request holds one, else plainly (the lock guards it).</summary>
+    public Task SaveAsync(string id, SessionRecord record, CancellationToken cancellationToken) =>
+        LeaseOn(id) is { } lease
+            ? lease.SaveAsync(record, release: false, cancellationToken)
+            : runtime.GuardedStore.SetAsync(id, record, cancellationToken).AsTask();
+
     /// <summary>Whether a write of <paramref name="id"/> must first be rebased: this request gave up its lease with the commit.</summary>
     public bool MustRebase(string id) => _releasedLeaseId == id;
 

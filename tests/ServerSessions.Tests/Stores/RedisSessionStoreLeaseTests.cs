@@ -176,6 +176,25 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task LaterChange_OntoARecordCorruptedMeanwhile_IsDropped_AndLeavesTheRecordAsItIs()
+    {
+        var change = new LateChange();
+        var a = await StartNodeAsync(map: change.Map);
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+        var late = await change.StartAsync(a, cookie);
+
+        Assert.True(await Redis.StringSetAsync(Prefix + id, "{not json", TimeSpan.FromMinutes(1)));
+        change.Resume();
+        using var done = await late.Within("the late change's response");
+
+        // The late change is not written over the corrupt record (it would hide it), and the lease taken for it is given up.
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal("{not json", (string?)await Redis.StringGetAsync(Prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+    }
+
+    [Fact]
     public async Task LeaseGrantedAfterTheRequestGaveUpWaiting_IsReleased_AndTheNextRequestDoesNotWait()
     {
         // A lease that lapses only after the test's bounded wait: only a release frees the session in time.

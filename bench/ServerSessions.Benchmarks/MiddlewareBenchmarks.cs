@@ -89,6 +89,7 @@ public class MiddlewareBenchmarks
             services.AddServerSessions(o =>
             {
                 o.Secret = "bench-secret";
+                o.NewSessionLimit.PermitsPerMinute = 0; // every request comes from one (absent) address; the new-visit benchmark starts a session each time
                 configure(o);
             });
             more?.Invoke(services);

@@ -66,7 +66,8 @@ drive() {
 # Starts VisitTracker with the given environment on a free loopback port; sets $app_pid and $app_port.
 start_app() {
   app_port=$(free_port)
-  env "$@" Session__Secret=bench-secret Logging__LogLevel__Default=Warning \
+  # The new-session limit is off: every new visitor comes from one address.
+  env "$@" Session__Secret=bench-secret Session__NewSessionLimit__PermitsPerMinute=0 Logging__LogLevel__Default=Warning \
     dotnet "$work/app/VisitTracker.dll" --urls "http://127.0.0.1:$app_port" >"$work/app-$app_port.log" 2>&1 &
   app_pid=$!
   pids+=("$app_pid")

@@ -31,6 +31,9 @@
 #   nestjs-memory, nestjs-redis    the seed's NestJS app (../shared/peers/nestjs-seed, built in a scratch folder),
 #                                  express-session's MemoryStore or connect-redis
 # Every Redis contender gets a redis-server of its own (no persistence), every SQLite one its own database.
+# ServerSessions' new-session limit (Session:NewSessionLimit, 600 a minute per client address by default) is off in every
+# VisitTracker contender (Session__NewSessionLimit__PermitsPerMinute=0): wrk sends everything from one address, and the
+# "new" scenario starts a session on every request.
 # Scenarios (SCENARIOS): steady (SESSIONS existing sessions, each wrk thread rotating over its own share of the
 # cookies), new (no cookie: every request starts a session), hot (one session, every request on it).
 #
@@ -202,7 +205,12 @@ launch() {
   local url=http://127.0.0.1:${app_port[$name]}
   case $kind in
     visittracker | visittracker-base) cmd=(dotnet "$(dll "$kind")" --urls "$url")
-      env+=" Session__Secret=$secret Session__Sqlite__Path=$work/$name/sessions.db Logging__LogLevel__Default=Warning" ;;
+      env+=" Session__Secret=$secret Session__Sqlite__Path=$work/$name/sessions.db Logging__LogLevel__Default=Warning"
+      # The new-session limit is off: wrk starts every session from one address. A baseline from before the limit
+      # existed would refuse the setting as unknown, and has no limit to turn off.
+      if [[ $kind == visittracker ]] || git cat-file -e "$baseline_commit:src/ServerSessions/NewSessionLimitOptions.cs" 2>/dev/null; then
+        env+=" Session__NewSessionLimit__PermitsPerMinute=0"
+      fi ;;
     nosession) cmd=(dotnet "$(dll "$kind")" --urls "$url")
       env+=" Logging__LogLevel__Default=Warning" ;;
     aspnetcore) cmd=(dotnet "$(dll "$kind")" --urls "$url")
@@ -283,6 +291,7 @@ versions_md() {
 Machine: $(nproc) CPUs ($cpu), $ram RAM, $os (Linux $(uname -r)); .NET $dotnet_rt (SDK $(dotnet --version)), server GC;
 wrk $wrk_v; redis-server $redis_v; node $node_v. Commit $commit. Load average $load_before at the start,
 $(cut -d' ' -f1-3 /proc/loadavg) at the end; wrk, the apps and Redis share the cores, so compare within a scenario.
+ServerSessions' new-session limit is off in every VisitTracker contender (Session__NewSessionLimit__PermitsPerMinute=0).
 EOF
   if awk -v n="$(nproc)" '{exit !($1 > n)}' <<<"$load_before"; then
     echo

@@ -8,11 +8,13 @@ internal sealed class SessionDatabase
     private const int BusyTimeoutMilliseconds = 5000;
     private readonly string _connectionString;
     private readonly SqliteSynchronous _synchronous;
+    private readonly long? _maxSize;
 
-    public SessionDatabase(string path, SqliteSynchronous synchronous)
+    public SessionDatabase(string path, SqliteSynchronous synchronous, long? maxSize = null)
     {
         Path = path;
         _synchronous = synchronous;
+        _maxSize = maxSize;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -31,7 +33,26 @@ internal sealed class SessionDatabase
         // log, and sessions are small rows scattered by random IDs, so larger pages make the log, and the checkpoints that
         // flush it, larger for the same writes (measured in bench/RESULTS.md).
         var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        return Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}");
+        var writer = Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}");
+        if (_maxSize is { } maxSize)
+        {
+            try
+            {
+                // A connection's own setting, not the file's: only the writer writes, so only the writer needs it.
+                using var command = writer.CreateCommand();
+                command.CommandText = "PRAGMA page_size";
+                var pageSize = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                command.CommandText = $"PRAGMA max_page_count = {maxSize / pageSize}";
+                command.ExecuteNonQuery();
+            }
+            catch
+            {
+                writer.Dispose();
+                throw;
+            }
+        }
+
+        return writer;
     }
 
     public SqliteConnection OpenReader() => Open(null);

@@ -54,7 +54,7 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
         SessionWriter? writer = null;
         try
         {
-            var database = new SessionDatabase(Path, options.Synchronous);
+            var database = new SessionDatabase(Path, options.Synchronous, options.MaxDatabaseSize);
             writerConnection = database.OpenWriter();
             _cache = options.CacheSize > 0 ? new SessionCache(options.CacheSize) : null;
             _writer = writer = new SessionWriter(writerConnection, _cache, timeProvider, logger);

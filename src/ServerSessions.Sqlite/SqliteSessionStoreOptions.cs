@@ -32,6 +32,16 @@ public sealed class SqliteSessionStoreOptions
     /// </summary>
     public int CacheSize { get; set; } = 10_000;
 
+    /// <summary>
+    /// The most bytes the database file may take (SQLite's <c>PRAGMA max_page_count</c>, in whole pages), or none.
+    /// When it is full, a write that needs a new page fails, so requests that store a new or a bigger session answer
+    /// <c>503</c> instead of filling the disk, and everything stored stays; the sweep's deletions free pages for reuse.
+    /// A file already larger keeps its size. The write-ahead log beside it is not counted (it reached 2 MiB when measured).
+    /// Default none: the file grows until the disk is full, which fails writes the same way but takes the disk from
+    /// everything else on it. At least 1 MiB.
+    /// </summary>
+    public long? MaxDatabaseSize { get; set; }
+
     /// <summary><see cref="Path"/> as an absolute path.</summary>
     internal string FullPath => System.IO.Path.GetFullPath(Path, AppContext.BaseDirectory);
 }

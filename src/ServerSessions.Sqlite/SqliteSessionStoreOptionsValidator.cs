@@ -8,6 +8,7 @@ namespace ServerSessions.Sqlite;
 /// </summary>
 internal sealed class SqliteSessionStoreOptionsValidator : IValidateOptions<SqliteSessionStoreOptions>
 {
+    private const long MinDatabaseSize = 1L << 20;
     private static readonly TimeSpan MaxSweepInterval = TimeSpan.FromDays(1);
 
     public ValidateOptionsResult Validate(string? name, SqliteSessionStoreOptions options)
@@ -46,6 +47,11 @@ internal sealed class SqliteSessionStoreOptionsValidator : IValidateOptions<Sqli
         if (options.CacheSize < 0)
         {
             failures.Add($"Session:Sqlite:CacheSize must be 0 (no cache) or more; it is {options.CacheSize}.");
+        }
+
+        if (options.MaxDatabaseSize < MinDatabaseSize)
+        {
+            failures.Add($"Session:Sqlite:MaxDatabaseSize must be at least 1048576 (1 MiB), or unset for no limit; it is {options.MaxDatabaseSize}.");
         }
 
         return failures;

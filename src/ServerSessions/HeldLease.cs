@@ -6,8 +6,8 @@ namespace ServerSessions;
 /// <summary>
 /// A request's lease on one session in a store shared by several processes (<see cref="IServerSessionLeaseStore"/>):
 /// taken with the load, renewed every third of its duration while the request runs, given up with the save or on its
-/// own. Once it has lapsed or been taken over, writing under it is refused: the holder's changes must not overwrite a
-/// newer write.
+/// own, or when the request's hold on the session ends (Session:MaxHoldTime). Once it has lapsed, been taken over or
+/// given up, writing under it is refused: the holder's changes must not overwrite a newer write.
 /// </summary>
 internal sealed class HeldLease
 {
@@ -18,12 +18,14 @@ internal sealed class HeldLease
     private readonly TimeSpan _duration;
     private readonly ILogger _logger;
     private readonly string _holder;
+    private readonly SessionHold _hold;
     private ITimer? _renewal;
     private volatile bool _lost;
     private int _ended;
 
-    private HeldLease(GuardedStore store, IServerSessionLeaseStore leases, string id, string holder, TimeSpan duration, ILogger logger)
+    private HeldLease(GuardedStore store, IServerSessionLeaseStore leases, string id, string holder, TimeSpan duration, SessionHold hold, ILogger logger)
     {
+        _hold = hold;
         _store = store;
         _leases = leases;
         Id = id;
@@ -38,10 +40,10 @@ internal sealed class HeldLease
     /// <summary>
     /// Takes the lease on <paramref name="id"/> for <paramref name="duration"/> and loads the session in one store
     /// operation, waiting (woken by the holder's release, or when its lease would lapse) until <paramref name="waitDeadline"/>,
-    /// then giving up with a <see cref="SessionBusyException"/>.
+    /// then giving up with a <see cref="SessionBusyException"/>. The lease is given up when <paramref name="hold"/> ends.
     /// </summary>
     public static async Task<(HeldLease Lease, SessionRecord? Record)> AcquireAsync(
-        GuardedStore store, string id, TimeSpan duration, DateTimeOffset waitDeadline, ILogger logger, CancellationToken cancellationToken)
+        GuardedStore store, string id, TimeSpan duration, DateTimeOffset waitDeadline, SessionHold hold, ILogger logger, CancellationToken cancellationToken)
     {
         var leases = store.Leases ?? throw new InvalidOperationException("The session store does not lease sessions.");
         var time = store.Time;
@@ -73,9 +75,9 @@ internal sealed class HeldLease
             var now = time.GetUtcNow();
             if (lease.Acquired)
             {
-                var held = new HeldLease(store, leases, id, holder, duration, logger);
+                var held = new HeldLease(store, leases, id, holder, duration, hold, logger);
                 var period = duration / 3;
-                held._renewal = time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, period, period);
+                held._renewal = time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, held.UntilNextTick(period), period);
 
                 // The contract says stores hide expired sessions; don't trust a clock-skewed one to.
                 return (held, lease.Record is { } r && r.Expires > now ? r : null);
@@ -185,8 +187,40 @@ internal sealed class HeldLease
         }
     }
 
+    // A renewal every period, and one tick as the hold ends, which gives the lease up.
+    private TimeSpan UntilNextTick(TimeSpan period)
+    {
+        var left = _hold.Remaining(_store.Time);
+        return left < period ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : period;
+    }
+
     private async Task RenewAsync()
     {
+        if (_hold.Remaining(_store.Time) <= TimeSpan.Zero)
+        {
+            _lost = true;
+            if (End())
+            {
+                _logger.LeaseHoldTimeExceeded(new SessionLogId(Id));
+                await ReleaseAsync(_store, _leases, Id, _holder, _logger, CancellationToken.None);
+            }
+
+            return;
+        }
+
+        var period = _duration / 3;
+        if (UntilNextTick(period) is var next && next < period)
+        {
+            try
+            {
+                _renewal?.Change(next, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Given up meanwhile: there is no next tick.
+            }
+        }
+
         try
         {
             if (!await _store.Bounded(_leases.RenewLeaseAsync(Id, _holder, _duration, CancellationToken.None))

@@ -29,15 +29,15 @@ internal readonly record struct IncomingSessionCookie(string? Id, bool SignedWit
 
         if (raw.Length > MaxValueChars)
         {
-            runtime.Logger.CookieRejected("oversized");
+            runtime.RejectedCookies.Rejected(context, "oversized");
         }
         else if (!runtime.VerifiedCookies.TryVerify(raw, out var id, out var current))
         {
-            runtime.Logger.CookieRejected(raw.StartsWith("s:", StringComparison.Ordinal) ? "bad signature" : "unsigned");
+            runtime.RejectedCookies.Rejected(context, raw.StartsWith("s:", StringComparison.Ordinal) ? "bad signature" : "unsigned");
         }
         else if (!SessionIds.IsWellFormed(id))
         {
-            runtime.Logger.CookieRejected("malformed id");
+            runtime.RejectedCookies.Rejected(context, "malformed id");
         }
         else
         {

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace ServerSessions;
@@ -14,11 +15,11 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Debug, "Session {Session} stored ({Bytes} bytes).")]
     public static partial void SessionStored(this ILogger logger, SessionLogId session, int bytes);
 
-    [LoggerMessage(2003, LogLevel.Debug, "The session cookie was rejected ({Reason}); a new session starts.")]
-    public static partial void CookieRejected(this ILogger logger, string reason);
+    [LoggerMessage(2003, LogLevel.Information, "A session cookie from {ClientAddress} was rejected ({Reason}); a new session starts.")]
+    public static partial void CookieRejected(this ILogger logger, IPAddress? clientAddress, string reason);
 
-    [LoggerMessage(2004, LogLevel.Debug, "Session {Session} is not in the store (unknown or expired); a new session starts.")]
-    public static partial void SessionNotFound(this ILogger logger, SessionLogId session);
+    [LoggerMessage(2004, LogLevel.Information, "Session {Session}, sent from {ClientAddress}, is not in the store (unknown or expired); a new session starts.")]
+    public static partial void SessionNotFound(this ILogger logger, SessionLogId session, IPAddress? clientAddress);
 
     [LoggerMessage(2005, LogLevel.Information, "Session {Session} passed its absolute timeout and was replaced.")]
     public static partial void SessionPastAbsoluteTimeout(this ILogger logger, SessionLogId session);
@@ -77,6 +78,42 @@ internal static partial class Log
     [LoggerMessage(2062, LogLevel.Debug, "Session {Session} was not touched: the store's copy changed (or went) since this request read it, and its expiry is the newer writer's.")]
     public static partial void TouchSkipped(this ILogger logger, SessionLogId session);
 
-    [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full ({Capacity} sessions); evicted the least recently used session. Evictions so far: {Evictions}.")]
-    public static partial void MemoryStoreEvicted(this ILogger logger, int capacity, long evictions);
+    [LoggerMessage(2050, LogLevel.Warning,
+        "Session {Session} has {MaxWaiters} requests waiting for it (Session:MaxWaiters); more are answered 503 at once until " +
+        "nobody waits for it. Logged once per burst.")]
+    public static partial void TooManyWaiters(this ILogger logger, SessionLogId session, int maxWaiters);
+
+    [LoggerMessage(2051, LogLevel.Debug, "A request was answered 503 at once: Session:MaxWaiters requests of its session were waiting already.")]
+    public static partial void RefusedTooManyWaiters(this ILogger logger);
+
+    [LoggerMessage(2052, LogLevel.Warning,
+        "A request held session {Session} for longer than Session:MaxHoldTime ({Seconds} s): the next request of the session goes on, " +
+        "and the holder's later changes will not be saved.")]
+    public static partial void HoldTimeExceeded(this ILogger logger, SessionLogId session, double seconds);
+
+    [LoggerMessage(2053, LogLevel.Warning,
+        "A request held session {Session} for longer than Session:MaxHoldTime: its lease in the store is given up, and its later changes will not be saved.")]
+    public static partial void LeaseHoldTimeExceeded(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2054, LogLevel.Warning, "A request held its session for longer than Session:MaxHoldTime; its write was refused, answering 503.")]
+    public static partial void HeldTooLong(this ILogger logger, Exception exception);
+
+    [LoggerMessage(2040, LogLevel.Information,
+        "{Skipped} more rejected session cookies were not logged (at most {PerSecond} a second are); {Total} rejected since the app started.")]
+    public static partial void RejectedCookiesNotLogged(this ILogger logger, long skipped, int perSecond, long total);
+
+    [LoggerMessage(2041, LogLevel.Information,
+        "A new session for {ClientAddress} was refused: the address started more than Session:NewSessionLimit allows; answering 429, retry after {RetryAfterSeconds} s.")]
+    public static partial void NewSessionRefused(this ILogger logger, IPAddress? clientAddress, int retryAfterSeconds);
+
+    [LoggerMessage(2042, LogLevel.Information,
+        "A new session for {ClientAddress} was refused: the address started more than Session:NewSessionLimit allows. The response had started, so it was served without a session: nothing stored, no cookie.")]
+    public static partial void NewSessionRefusedAtResponseStart(this ILogger logger, IPAddress? clientAddress);
+
+    [LoggerMessage(2043, LogLevel.Information,
+        "{Skipped} more refused new sessions were not logged (at most {PerSecond} a second are); {Total} refused since the app started.")]
+    public static partial void NewSessionsRefusedNotLogged(this ILogger logger, long skipped, int perSecond, long total);
+
+    [LoggerMessage(2030, LogLevel.Warning, "The memory session store is full (Session:Memory:MaxSessions {MaxSessions}, Session:Memory:MaxBytes {MaxBytes}); evicted sessions, those stored once and not used since first. Evictions so far: {Evictions}.")]
+    public static partial void MemoryStoreEvicted(this ILogger logger, int maxSessions, long maxBytes, long evictions);
 }

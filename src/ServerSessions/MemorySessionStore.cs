@@ -4,37 +4,43 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ServerSessions;
 
 /// <summary>
-/// Keeps sessions in this process's memory: bounded (least recently used evicted first) and expiry-aware (expired
-/// sessions are never returned and are swept in the background). Sessions are lost when the process ends; use it for
-/// tests, development and single-instance apps that can afford that.
+/// Keeps sessions in this process's memory: bounded in sessions and bytes, and expiry-aware (expired sessions are never
+/// returned and are swept in the background). When full it evicts sessions stored once and not used since before
+/// those that came back, least recently used first, so a flood of new sessions cannot push returning visitors out.
+/// Sessions are lost when the process ends; use it for tests, development and single-instance apps that can afford that.
 /// </summary>
 public sealed class MemorySessionStore : IServerSessionStore, IDisposable
 {
     private const int SweepChunk = 1024;
     private readonly MemorySessionTable _table = new();
+    private readonly SegmentedLru _eviction;
     private readonly Lock _lock = new();
-    private readonly int _capacity;
+    private readonly int _maxSessions;
+    private readonly long _maxBytes;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _sweeper;
     private long _evictions;
 
     /// <summary>Creates a store.</summary>
-    /// <param name="options">Capacity and sweep interval.</param>
+    /// <param name="options">Bounds and sweep interval.</param>
     /// <param name="timeProvider">The clock that decides expiry; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">Where evictions are reported.</param>
     public MemorySessionStore(MemorySessionStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<MemorySessionStore>? logger = null)
     {
         options ??= new MemorySessionStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessions, 1, "Session:Memory:MaxSessions");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBytes, MemorySessionStoreOptions.MinMaxBytes, "Session:Memory:MaxBytes");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.SweepInterval, TimeSpan.Zero, "Session:Memory:SweepInterval");
-        _capacity = options.MaxSessions;
+        _maxSessions = options.MaxSessions;
+        _maxBytes = options.MaxBytes;
+        _eviction = new SegmentedLru(_table, _maxSessions, _maxBytes);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _sweeper = _time.CreateTimer(static state => ((MemorySessionStore)state!).SweepExpired(), this, options.SweepInterval, options.SweepInterval);
     }
 
-    /// <summary>How many sessions were evicted because the store was full.</summary>
+    /// <summary>How many sessions were evicted because the store was full (of sessions or of bytes).</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
 
     /// <summary>How many sessions the store holds, expired ones not yet swept included.</summary>
@@ -68,7 +74,7 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
                 return ValueTask.FromResult<SessionRecord?>(null);
             }
 
-            _table.MoveToNewest(slot);
+            _eviction.Used(slot);
             return ValueTask.FromResult<SessionRecord?>(new SessionRecord(_table.Payload(slot), DateTimeOffset.FromUnixTimeMilliseconds(expires)));
         }
     }
@@ -82,20 +88,28 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
             ? segment.Array
             : record.Payload.ToArray();
         var expires = record.Expires.ToUnixTimeMilliseconds();
-        long evicted = 0;
+        long evictions = 0;
+        int evicted;
         lock (_lock)
         {
-            if (_table.Set(id, payload, expires) && _table.Count > _capacity)
+            var slot = _table.Set(id, payload, expires, out var created);
+            if (!created)
             {
-                _table.Remove(_table.Oldest);
-                evicted = Interlocked.Increment(ref _evictions);
+                _eviction.Used(slot);
+            }
+
+            evicted = _eviction.EvictOverflow(slot);
+            if (evicted > 0)
+            {
+                evictions = Interlocked.Add(ref _evictions, evicted);
             }
         }
 
-        // Warn on the first eviction and every thousandth after it: a full store is a sizing problem, not news per request.
-        if (evicted == 1 || (evicted > 0 && evicted % 1000 == 0))
+        // Warn on the first eviction and on every thousandth after it: a full store is a sizing problem, not news per
+        // request.
+        if (evicted > 0 && (evictions == evicted || (evictions - evicted) / 1000 != evictions / 1000))
         {
-            _logger.MemoryStoreEvicted(_capacity, evicted);
+            _logger.MemoryStoreEvicted(_maxSessions, _maxBytes, evictions);
         }
 
         return ValueTask.CompletedTask;
@@ -142,7 +156,7 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
             }
 
             _table.SetExpiresUnixMs(slot, expires.ToUnixTimeMilliseconds());
-            _table.MoveToNewest(slot);
+            _eviction.Used(slot);
             return ValueTask.FromResult(true);
         }
     }
@@ -152,34 +166,25 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
 
     internal void SweepExpired()
     {
-        // Walk from the least recently used end in chunks, so requests wait at most one chunk for the lock.
+        // Walk the slots in chunks, so that requests wait at most one chunk for the lock. Slots don't move, whatever
+        // happens to the recency lists while the lock is released; a session stored meanwhile is new, not expired.
         var now = Now();
-        int cursor;
+        int slotsUsed;
         lock (_lock)
         {
-            cursor = _table.Oldest;
+            slotsUsed = _table.SlotsUsed;
         }
 
-        while (cursor != MemorySessionTable.None)
+        for (var start = 0; start < slotsUsed; start += SweepChunk)
         {
             lock (_lock)
             {
-                // A slot removed while we were unlocked ends the walk. One removed and reused since holds a newer
-                // session, and one moved to the front is the newest: the walk goes on from there and ends sooner.
-                if (!_table.Holds(cursor))
+                for (var slot = start; slot < Math.Min(start + SweepChunk, slotsUsed); slot++)
                 {
-                    break;
-                }
-
-                for (var i = 0; i < SweepChunk && cursor != MemorySessionTable.None; i++)
-                {
-                    var newer = _table.Newer(cursor);
-                    if (_table.ExpiresUnixMs(cursor) <= now)
+                    if (_table.Holds(slot) && _table.ExpiresUnixMs(slot) <= now)
                     {
-                        _table.Remove(cursor);
+                        _table.Remove(slot);
                     }
-
-                    cursor = newer;
                 }
             }
         }

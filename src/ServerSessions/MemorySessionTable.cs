@@ -1,36 +1,64 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace ServerSessions;
 
 /// <summary>
-/// The memory store's sessions, laid out for size: a hash table and a least-recently-used list in one array of
-/// structs, with the payload array as the only object per session. A session costs its slot (56 bytes), a bucket
-/// (4 to 8 bytes) and its payload: about half of what a dictionary of strings to entry objects cost (bench/RESULTS.md).
-/// Not thread-safe: <see cref="MemorySessionStore"/> locks around every call. Slot numbers stay valid until the slot is
-/// removed; <see cref="None"/> means no slot.
+/// The memory store's sessions, laid out for size: a hash table and two recency lists (the segments that
+/// <see cref="SegmentedLru"/> moves sessions between) in one array of structs, with the payload array as the only
+/// object per session. A session costs its slot (56 bytes), a bucket (4 to 8 bytes) and its payload array (24 bytes of
+/// header, the payload rounded up to 8): <see cref="EntryOverhead"/> is that sum without the payload. Not thread-safe:
+/// <see cref="MemorySessionStore"/> locks around every call. Slot numbers stay valid until the slot is removed;
+/// <see cref="None"/> means no slot.
 /// </summary>
 internal sealed class MemorySessionTable
 {
     public const int None = -1;
 
+    /// <summary>
+    /// Bytes a session costs beyond its payload's length: slot 56, bucket up to 8, array header 24, padding up to 7.
+    /// Measured at 87 (bench/RESULTS.md); the worst case is counted, so the byte budget errs on the side of memory.
+    /// </summary>
+    public const int EntryOverhead = 96;
+
     // Slots live in fixed chunks (4096 × 56 bytes, on the large object heap), so growing never copies them, never
     // leaves an old array behind for the GC, and wastes at most one partly used chunk.
     private const int ChunkBits = 12;
     private const int ChunkSize = 1 << ChunkBits;
-    private const int WellFormed = -1;
+    private const int OtherIdLengthBytes = sizeof(int);
 
     private Slot[][] _chunks = [];
     // Chains hold slot + 1, so that 0, a new array's value, is the end of a chain.
     private int[] _buckets = new int[16];
-    private int _slotsUsed; // slots ever handed out; those below it and not free hold a session
     private int _free;      // removed slots (+ 1), chained through Next
-    private int _newest = None;
-    private int _oldest = None;
+    private readonly SegmentList[] _segments = [new(), new()];
+
+    /// <summary>The recency list a session is in.</summary>
+    public enum Segment : byte
+    {
+        /// <summary>Stored new and not used since.</summary>
+        Probation,
+
+        /// <summary>Used again after it was stored.</summary>
+        Protected,
+    }
 
     public int Count { get; private set; }
 
-    /// <summary>The least recently used session's slot.</summary>
-    public int Oldest => _oldest;
+    /// <summary>Payload bytes plus <see cref="EntryOverhead"/> per session, over all sessions.</summary>
+    public long Bytes => _segments[0].Bytes + _segments[1].Bytes;
+
+    /// <summary>Slots ever handed out: every session's slot is below it.</summary>
+    public int SlotsUsed { get; private set; }
+
+    public int CountOf(Segment segment) => _segments[(int)segment].Count;
+
+    public long BytesOf(Segment segment) => _segments[(int)segment].Bytes;
+
+    /// <summary>The least recently used session's slot in <paramref name="segment"/>, or <see cref="None"/>.</summary>
+    public int Oldest(Segment segment) => _segments[(int)segment].Oldest;
+
+    public Segment SegmentOf(int slot) => At(slot).Segment;
 
     /// <summary>The slot of <paramref name="id"/>'s session, or <see cref="None"/>.</summary>
     public int Find(string id)
@@ -40,20 +68,24 @@ internal sealed class MemorySessionTable
         return Find(key, wellFormed, otherId);
     }
 
-    /// <summary>Creates or replaces a session and makes it the most recently used; true when it was created.</summary>
-    public bool Set(string id, byte[] payload, long expiresUnixMs)
+    /// <summary>
+    /// Creates or replaces a session and returns its slot. A created one is the newest on probation; a replaced one
+    /// keeps its place, for the caller to count the use.
+    /// </summary>
+    public int Set(string id, byte[] payload, long expiresUnixMs, out bool created)
     {
         var wellFormed = SessionKey.TryParse(id, out var key);
         var otherId = wellFormed ? default : OtherIdBytes(id, out key);
         var slot = Find(key, wellFormed, otherId);
-        var stored = wellFormed ? payload : [.. otherId, .. payload];
-        if (slot != None)
+        var stored = wellFormed ? payload : WithOtherId(otherId, payload);
+        created = slot == None;
+        if (!created)
         {
             ref var existing = ref At(slot);
+            _segments[(int)existing.Segment].Bytes += stored.Length - existing.Payload!.Length;
             existing.Payload = stored;
             existing.ExpiresUnixMs = expiresUnixMs;
-            MoveToNewest(slot);
-            return false;
+            return slot;
         }
 
         slot = Allocate();
@@ -61,17 +93,17 @@ internal sealed class MemorySessionTable
         added.Key = key;
         added.Payload = stored;
         added.ExpiresUnixMs = expiresUnixMs;
-        added.OtherIdBytes = wellFormed ? WellFormed : otherId.Length;
+        added.OtherId = !wellFormed;
         ref var bucket = ref _buckets[Bucket(key, _buckets.Length)];
         added.Next = bucket;
         bucket = slot + 1;
-        LinkNewest(slot);
+        LinkNewest(slot, Segment.Probation);
         if (++Count > _buckets.Length)
         {
             Rehash(_buckets.Length * 2);
         }
 
-        return true;
+        return slot;
     }
 
     /// <summary>Whether <paramref name="slot"/> holds a session (rather than having been removed).</summary>
@@ -85,18 +117,16 @@ internal sealed class MemorySessionTable
     public ReadOnlyMemory<byte> Payload(int slot)
     {
         ref var entry = ref At(slot);
-        return entry.OtherIdBytes == WellFormed ? entry.Payload : entry.Payload.AsMemory(entry.OtherIdBytes);
+        return entry.OtherId ? entry.Payload.AsMemory(OtherIdLengthBytes + OtherIdLength(entry.Payload!)) : entry.Payload;
     }
 
-    /// <summary>The next more recently used session's slot, or <see cref="None"/>.</summary>
-    public int Newer(int slot) => At(slot).Newer;
-
-    public void MoveToNewest(int slot)
+    /// <summary>Makes <paramref name="slot"/> the most recently used session of <paramref name="segment"/>.</summary>
+    public void MoveToNewest(int slot, Segment segment)
     {
-        if (slot != _newest)
+        if (slot != _segments[(int)segment].Newest)
         {
             Unlink(slot);
-            LinkNewest(slot);
+            LinkNewest(slot, segment);
         }
     }
 
@@ -118,7 +148,8 @@ internal sealed class MemorySessionTable
     }
 
     // Any other string is keyed by a hash of its UTF-16 code units (exact even for lone surrogates), which are kept ahead
-    // of the payload in the same array and compared on lookup: such IDs cost more, and only come from custom callers.
+    // of the payload in the same array, after their length, and compared on lookup: such IDs cost more, and only come
+    // from custom callers.
     private static ReadOnlySpan<byte> OtherIdBytes(string id, out SessionKey key)
     {
         var bytes = MemoryMarshal.AsBytes(id.AsSpan());
@@ -127,6 +158,17 @@ internal sealed class MemorySessionTable
         key = new SessionKey((uint)hash.ToHashCode(), (ulong)bytes.Length, 0);
         return bytes;
     }
+
+    private static byte[] WithOtherId(ReadOnlySpan<byte> otherId, byte[] payload)
+    {
+        var stored = new byte[OtherIdLengthBytes + otherId.Length + payload.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(stored, otherId.Length);
+        otherId.CopyTo(stored.AsSpan(OtherIdLengthBytes));
+        payload.CopyTo(stored.AsSpan(OtherIdLengthBytes + otherId.Length));
+        return stored;
+    }
+
+    private static int OtherIdLength(byte[] stored) => BinaryPrimitives.ReadInt32LittleEndian(stored);
 
     private static int Bucket(SessionKey key, int buckets) => key.GetHashCode() & (buckets - 1);
 
@@ -137,8 +179,9 @@ internal sealed class MemorySessionTable
             ref var entry = ref At(slot);
             if (entry.Key.Equals(key)
                 && (wellFormed
-                    ? entry.OtherIdBytes == WellFormed
-                    : entry.OtherIdBytes == otherId.Length && entry.Payload.AsSpan(0, otherId.Length).SequenceEqual(otherId)))
+                    ? !entry.OtherId
+                    : entry.OtherId && OtherIdLength(entry.Payload!) == otherId.Length
+                        && entry.Payload.AsSpan(OtherIdLengthBytes, otherId.Length).SequenceEqual(otherId)))
             {
                 return slot;
             }
@@ -158,20 +201,20 @@ internal sealed class MemorySessionTable
             return reused;
         }
 
-        var chunk = _slotsUsed >> ChunkBits;
+        var chunk = SlotsUsed >> ChunkBits;
         if (chunk == _chunks.Length)
         {
             Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
         }
 
         _chunks[chunk] ??= new Slot[ChunkSize];
-        return _slotsUsed++;
+        return SlotsUsed++;
     }
 
     private void Rehash(int buckets)
     {
         var rehashed = new int[buckets];
-        for (var slot = 0; slot < _slotsUsed; slot++)
+        for (var slot = 0; slot < SlotsUsed; slot++)
         {
             ref var entry = ref At(slot);
             if (entry.Payload is not null)
@@ -185,29 +228,35 @@ internal sealed class MemorySessionTable
         _buckets = rehashed;
     }
 
-    private void LinkNewest(int slot)
+    private void LinkNewest(int slot, Segment segment)
     {
         ref var entry = ref At(slot);
-        entry.Older = _newest;
+        var list = _segments[(int)segment];
+        entry.Segment = segment;
+        entry.Older = list.Newest;
         entry.Newer = None;
-        if (_newest != None)
+        if (list.Newest != None)
         {
-            At(_newest).Newer = slot;
+            At(list.Newest).Newer = slot;
         }
 
-        _newest = slot;
-        if (_oldest == None)
+        list.Newest = slot;
+        if (list.Oldest == None)
         {
-            _oldest = slot;
+            list.Oldest = slot;
         }
+
+        list.Count++;
+        list.Bytes += entry.Payload!.Length + EntryOverhead;
     }
 
     private void Unlink(int slot)
     {
         ref var entry = ref At(slot);
+        var list = _segments[(int)entry.Segment];
         if (entry.Newer == None)
         {
-            _newest = entry.Older;
+            list.Newest = entry.Older;
         }
         else
         {
@@ -216,12 +265,15 @@ internal sealed class MemorySessionTable
 
         if (entry.Older == None)
         {
-            _oldest = entry.Newer;
+            list.Oldest = entry.Newer;
         }
         else
         {
             At(entry.Older).Newer = entry.Newer;
         }
+
+        list.Count--;
+        list.Bytes -= entry.Payload!.Length + EntryOverhead;
     }
 
     [StructLayout(LayoutKind.Auto)]
@@ -233,6 +285,15 @@ internal sealed class MemorySessionTable
         public int Newer;
         public int Older;
         public int Next;          // the next slot + 1 in the bucket's chain (or in the free list); 0 at the end
-        public int OtherIdBytes;  // WellFormed, or how many bytes of the ID precede the payload
+        public bool OtherId;      // the ID is not well-formed: its length and bytes precede the payload
+        public Segment Segment;
+    }
+
+    private sealed class SegmentList
+    {
+        public int Newest = None;
+        public int Oldest = None;
+        public int Count;
+        public long Bytes;
     }
 }

@@ -244,6 +244,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     /// <param name="cancellationToken">Cancels the store's write.</param>
     /// <returns>A task that completes when the session is committed.</returns>
     /// <exception cref="SessionStoreException">The store failed.</exception>
+    /// <exception cref="NewSessionLimitedException">A new session, over <see cref="ServerSessionOptions.NewSessionLimit"/>: nothing was stored.</exception>
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         EnsureLoaded();
@@ -263,6 +264,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     /// <summary>Writes the session to the store now, whether or not it changed. The end-of-request commit won't write it again unless it changes.</summary>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the store has the session.</returns>
+    /// <exception cref="NewSessionLimitedException">A new session, over <see cref="ServerSessionOptions.NewSessionLimit"/>: nothing was stored.</exception>
     public async Task SaveAsync(CancellationToken cancellationToken = default)
     {
         EnsureWritable();

@@ -93,6 +93,21 @@ public sealed class ServerSessionOptions
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How many requests of one session may wait for it at once in this process (<see cref="SessionConcurrency.Serialized"/>
+    /// only). One more is answered <c>503</c> with <c>Retry-After</c> at once, without waiting, so one cookie cannot park
+    /// any number of requests. Default 1000.
+    /// </summary>
+    public int MaxWaiters { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a request may hold its session, from taking its turn until it is done with it
+    /// (<see cref="SessionConcurrency.Serialized"/> only). Past it the next waiting request goes on, a lease in the store
+    /// is given up, and the request's later save, destroy or regenerate is refused with <c>503</c> (a touch is skipped). At
+    /// least <see cref="LockTimeout"/>. Default 2 minutes.
+    /// </summary>
+    public TimeSpan MaxHoldTime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// How long one store operation may take before the request gives up on it and answers <c>503</c>, so a hung store
     /// costs a bounded wait, not a hung request. Default 5 seconds.
     /// </summary>
@@ -102,6 +117,13 @@ public sealed class ServerSessionOptions
     /// The seconds a <c>503</c> answer to a store fault asks the client to wait (<c>Retry-After</c>). Default 5.
     /// </summary>
     public int RetryAfterSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How many new sessions one client address may start (<c>Session:NewSessionLimit:PermitsPerMinute</c> and
+    /// <c>:Burst</c>). Default 600 a minute with bursts of 600; <c>PermitsPerMinute</c> 0 turns the limit off. A request
+    /// over the limit gets <c>429 Too Many Requests</c> with <c>Retry-After</c>, and nothing is stored.
+    /// </summary>
+    public NewSessionLimitOptions NewSessionLimit { get; set; } = new();
 
     /// <summary>How session values are written as JSON. Default <see cref="JsonSerializerOptions.Web"/>.</summary>
     public JsonSerializerOptions JsonSerializerOptions { get; set; } = JsonSerializerOptions.Web;

@@ -5,6 +5,9 @@ namespace ServerSessions;
 /// <summary>Rejects option values that could only be mistakes, at startup and with the setting's name.</summary>
 internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSessionOptions>
 {
+    // A million new sessions a minute from one address is no limit at all; past it the limiter's period would round away.
+    private const int NewSessionLimitMax = 1_000_000;
+
     public ValidateOptionsResult Validate(string? name, ServerSessionOptions options)
     {
         var errors = new List<string>();
@@ -89,6 +92,22 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
             errors.Add("Session:LockTimeout must be positive.");
         }
 
+        if (options.MaxWaiters < 1)
+        {
+            errors.Add("Session:MaxWaiters must be at least 1 (requests of one session that may wait for it at once; default 1000).");
+        }
+
+        if (options.MaxHoldTime <= TimeSpan.Zero || options.MaxHoldTime > TimeSpan.FromDays(400))
+        {
+            errors.Add("Session:MaxHoldTime must be positive and at most 400 days (how long a request may hold its session; default 00:02:00).");
+        }
+        else if (options.MaxHoldTime < options.LockTimeout)
+        {
+            errors.Add(
+                $"Session:MaxHoldTime ({options.MaxHoldTime}) must be at least Session:LockTimeout ({options.LockTimeout}): a hold counts " +
+                "from the request's turn and includes its wait for the store's lease, which may last LockTimeout. Raise MaxHoldTime or lower LockTimeout.");
+        }
+
         if (options.StoreTimeout <= TimeSpan.Zero)
         {
             errors.Add("Session:StoreTimeout must be positive.");
@@ -97,6 +116,23 @@ internal sealed class ServerSessionOptionsValidator : IValidateOptions<ServerSes
         if (options.RetryAfterSeconds < 0)
         {
             errors.Add("Session:RetryAfterSeconds must not be negative.");
+        }
+
+        if (options.NewSessionLimit is not { } limit)
+        {
+            errors.Add("Session:NewSessionLimit is null; set PermitsPerMinute to 0 to turn the limit off.");
+        }
+        else
+        {
+            if (limit.PermitsPerMinute is < 0 or > NewSessionLimitMax)
+            {
+                errors.Add($"Session:NewSessionLimit:PermitsPerMinute must be between 0 (no limit) and {NewSessionLimitMax}.");
+            }
+
+            if (limit.Burst is < 1 or > NewSessionLimitMax)
+            {
+                errors.Add($"Session:NewSessionLimit:Burst must be between 1 and {NewSessionLimitMax} (the new sessions an address may start at once).");
+            }
         }
 
         if (options.JsonSerializerOptions is null)

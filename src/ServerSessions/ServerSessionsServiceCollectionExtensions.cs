@@ -60,6 +60,10 @@ public static class ServerSessionsServiceCollectionExtensions
         // in between has to turn one into the other.
         services.TryAddKeyedSingleton<IServerSessionStore>(SessionStoreChoice.StoreKey, static (sp, _) => sp.GetRequiredService<SessionStoreChoice>().Registration.Factory(sp));
         services.TryAddSingleton<SessionRuntime>(CreateRuntime);
+        services.TryAddSingleton(static sp => new NewSessionLimiter(
+            sp.GetRequiredService<IOptions<ServerSessionOptions>>().Value.NewSessionLimit,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("ServerSessions")));
 
         var builder = new ServerSessionsBuilder(services, section);
         builder.AddStoreOptions<MemorySessionStoreOptions>(SessionStoreChoice.MemoryStoreName);
@@ -96,6 +100,7 @@ public static class ServerSessionsServiceCollectionExtensions
             signer,
             services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey),
             store.Name,
+            services.GetRequiredService<NewSessionLimiter>(),
             services.GetRequiredService<TimeProvider>(),
             logger);
     }

@@ -1,8 +1,10 @@
 namespace ServerSessions;
 
 /// <summary>
-/// Another request of the same session held it for longer than <see cref="ServerSessionOptions.LockTimeout"/>. The
-/// middleware answers <c>503 Service Unavailable</c> with <c>Retry-After</c>; nothing was written.
+/// The session is busy: another request of the same session held it for longer than
+/// <see cref="ServerSessionOptions.LockTimeout"/>, <see cref="ServerSessionOptions.MaxWaiters"/> requests were waiting for it
+/// already, or this request held it for longer than <see cref="ServerSessionOptions.MaxHoldTime"/> and may no longer
+/// write it. The middleware answers <c>503 Service Unavailable</c> with <c>Retry-After</c>; nothing was written.
 /// </summary>
 public sealed class SessionBusyException : Exception
 {
@@ -25,4 +27,12 @@ public sealed class SessionBusyException : Exception
         : base(message, innerException)
     {
     }
+
+    internal SessionBusyException(string message, SessionBusyCause cause)
+        : base(message)
+    {
+        Cause = cause;
+    }
+
+    internal SessionBusyCause Cause { get; }
 }

@@ -30,7 +30,7 @@ internal static class SessionConfigurationKeys
                     unknown.Add(child.Path);
                 }
             }
-            else if (property.PropertyType == typeof(SessionCookieOptions))
+            else if (property.PropertyType == typeof(SessionCookieOptions) || property.PropertyType == typeof(NewSessionLimitOptions))
             {
                 Walk(child, property.PropertyType, stores, unknown);
             }

@@ -20,6 +20,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     private bool _touched;               // Touch() was called: the cookie goes out again when it has a MaxAge
     private bool _storeExpiryCurrent;    // the store was written or touched since the last Touch()
     private string? _sentCookie;
+    private bool _mayStoreNew;           // the request came with a stored session, or the new-session limit let it store one
 
     public bool IsLoaded => _contents.Values is not null;
 
@@ -178,7 +179,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             case StoreStep.Save when !await WriteAsync(now, cancellationToken, releaseLease: true):
                 cookie = CookieStep.None; // the session is gone: a late change must not bring its cookie back
                 break;
-            case StoreStep.Touch:
+            case StoreStep.Touch when _turn?.HeldTooLong != true: // past Session:MaxHoldTime there is nothing to lose: skip it
                 if (!await runtime.GuardedStore.TouchAsync(id, _storedPayload, StoreExpiry(now), cancellationToken))
                 {
                     // Another request changed the session since this one read it (or it went): its expiry, and the
@@ -218,6 +219,12 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         {
             await CommitAsync();
         }
+        catch (NewSessionLimitedException refusal)
+        {
+            // Too late for a 429: the page goes out as it is, without the session it would have started (nothing stored,
+            // no cookie), as it would for a visitor whose browser refused the cookie.
+            runtime.NewSessions.LogRefused(context, refusal, atResponseStart: true);
+        }
         catch (Exception ex)
         {
             // Too late for a clean error page: the response is on its way. Fail it rather than report success for an
@@ -241,9 +248,10 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             var found = options.Concurrency == SessionConcurrency.Serialized && !IsReadOnly
                 ? await (_turn ??= new SessionTurn(runtime)).TakeAndLoadAsync(cookieId, cancellationToken)
                 : await runtime.GuardedStore.GetAsync(cookieId, cancellationToken);
+            _mayStoreNew = found is not null;
             if (found is not { } record)
             {
-                runtime.Logger.SessionNotFound(new SessionLogId(cookieId));
+                runtime.RejectedCookies.NotFound(context, new SessionLogId(cookieId));
             }
             else if (CorruptSessions.ParseOrReport(runtime, cookieId, record) is not { } payload)
             {
@@ -263,7 +271,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
                 runtime.Logger.SessionLoaded(new SessionLogId(cookieId));
                 if (payload.CreatedUnixMs == 0 && _turn is not null)
                 {
-                    await StoreCreationTimeAsync(record.Expires, cancellationToken);
+                    _storedPayload = await _turn.StoreCreationTimeAsync(cookieId, _contents.Serialize(), record.Expires, cancellationToken);
                 }
             }
         }
@@ -282,19 +290,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
     }
 
-    // Written by express-session, which keeps no creation time: this load counts as the session's creation and is stored
-    // now, once, under the turn (the expiry kept: this is no touch), so the absolute timeout counts from here. Requests
-    // without a turn (read-only, LastWriteWins) must not write an unchanged copy over a save made meanwhile.
-    private async Task StoreCreationTimeAsync(DateTimeOffset expires, CancellationToken cancellationToken)
-    {
-        var record = new SessionRecord(_contents.Serialize(), expires);
-        await _turn!.SaveAsync(_contents.Id, record, cancellationToken);
-        _storedPayload = record.Payload;
-        runtime.Logger.CreationTimeStored(new SessionLogId(_contents.Id));
-    }
-
-    // The stored session is corrupt: it is left as it is, and the request goes on with a new session under a new ID (the
-    // caller starts it), giving up at once the turn it took on the corrupt one.
+    // The stored session is corrupt: left as it is, it gives way to a new session under a new ID (the caller starts it).
     private Task LeaveCorruptAsync(CancellationToken cancellationToken)
     {
         _storedId = null;
@@ -312,7 +308,15 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     // request, or expired): a late change must not bring it back.
     private async Task<bool> WriteAsync(DateTimeOffset now, CancellationToken cancellationToken, bool releaseLease = false)
     {
+        if (!_mayStoreNew)
+        {
+            // Before anything is stored: a refusal leaves no record behind and, still unanswered, becomes a 429.
+            runtime.NewSessions.Admit(context);
+            _mayStoreNew = true;
+        }
+
         var id = _contents.Id;
+        _turn?.ThrowIfHeldTooLong();
         if (_turn is { } turn && turn.MustRebase(id))
         {
             if (await turn.RebaseAsync(id, _contents.Values!, _contents.MaxAgeMs, cancellationToken) is not { } rebased)
@@ -359,6 +363,8 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         {
             return;
         }
+
+        _turn?.ThrowIfHeldTooLong();
 
         // Under a lease the delete checks it too, like a save: a holder whose lease lapsed must not delete (destroy,
         // regenerate) what a newer holder wrote.

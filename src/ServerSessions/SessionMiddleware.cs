@@ -6,14 +6,18 @@ namespace ServerSessions;
 
 /// <summary>
 /// Gives each request a lazy <see cref="ServerSession"/>, loads it up front for endpoints marked
-/// <see cref="LoadSessionAttribute"/>, commits it if the endpoint left the response unstarted, and turns store faults
-/// into <c>503</c> responses.
+/// <see cref="LoadSessionAttribute"/>, commits it if the endpoint left the response unstarted, turns store faults into
+/// <c>503</c> responses and a refused new session (<see cref="ServerSessionOptions.NewSessionLimit"/>) into a <c>429</c>.
 /// </summary>
 internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime runtime)
 {
     private const string UnavailablePage =
         "<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>" +
         "<p>The service is briefly unavailable. Please try again in a few seconds.</p></body></html>";
+
+    private const string TooManyRequestsPage =
+        "<!DOCTYPE html><html><head><title>Too Many Requests</title></head><body><h1>Too Many Requests</h1>" +
+        "<p>Too many new visitors from your network. Please try again in a few seconds.</p></body></html>";
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -39,19 +43,26 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
                 await session.Lifecycle.CommitAsync();
             }
         }
+        catch (NewSessionLimitedException refusal) when (!context.Response.HasStarted)
+        {
+            session.Lifecycle.Finish();
+            runtime.NewSessions.LogRefused(context, refusal, atResponseStart: false);
+            await WriteErrorPageAsync(
+                context.Response, StatusCodes.Status429TooManyRequests, NewSessionLimiter.RetryAfterSeconds(refusal), TooManyRequestsPage);
+        }
         catch (Exception ex) when (ex is SessionStoreException or SessionBusyException && !context.Response.HasStarted)
         {
             session.Lifecycle.Finish();
-            if (ex is SessionBusyException)
+            if (ex is SessionBusyException busy)
             {
-                runtime.Logger.SessionBusy(ex);
+                LogBusy(busy);
             }
             else
             {
                 runtime.Logger.StoreFailed(ex);
             }
 
-            await WriteUnavailableAsync(context.Response);
+            await WriteErrorPageAsync(context.Response, StatusCodes.Status503ServiceUnavailable, runtime.Options.RetryAfterSeconds, UnavailablePage);
         }
         finally
         {
@@ -62,16 +73,32 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
         }
     }
 
-    private async Task WriteUnavailableAsync(HttpResponse response)
+    private void LogBusy(SessionBusyException busy)
+    {
+        switch (busy.Cause)
+        {
+            case SessionBusyCause.TooManyWaiters:
+                runtime.Logger.RefusedTooManyWaiters(); // a flood: its first refusal was logged as a warning
+                break;
+            case SessionBusyCause.HeldTooLong:
+                runtime.Logger.HeldTooLong(busy);
+                break;
+            default:
+                runtime.Logger.SessionBusy(busy);
+                break;
+        }
+    }
+
+    private static async Task WriteErrorPageAsync(HttpResponse response, int status, int retryAfterSeconds, string page)
     {
         response.Clear();
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = runtime.Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.StatusCode = status;
+        response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers.CacheControl = "no-store";
         response.ContentType = "text/html; charset=utf-8";
         if (!HttpMethods.IsHead(response.HttpContext.Request.Method))
         {
-            await response.WriteAsync(UnavailablePage);
+            await response.WriteAsync(page);
         }
     }
 }

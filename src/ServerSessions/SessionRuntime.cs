@@ -4,14 +4,17 @@ namespace ServerSessions;
 
 /// <summary>
 /// What every request's session shares: validated options, the chosen store, the signer (with the configured or
-/// generated secrets), the clock, the locks and the logger. Assembled once, at startup, by
-/// <c>AddServerSessions</c>'s registration; the container, not the runtime, owns and disposes the store.
+/// generated secrets), the clock, the locks, the new-session limiter, the rejected cookies' count and the logger.
+/// Assembled once, at startup, by <c>AddServerSessions</c>'s registration; the container, not the runtime, owns and
+/// disposes the store and the limiter.
 /// </summary>
 internal sealed class SessionRuntime
 {
     private int _insecureWarned;
 
-    public SessionRuntime(ServerSessionOptions options, CookieSigner signer, IServerSessionStore store, string storeName, TimeProvider time, ILogger logger)
+    public SessionRuntime(
+        ServerSessionOptions options, CookieSigner signer, IServerSessionStore store, string storeName, NewSessionLimiter newSessions, TimeProvider time,
+        ILogger logger)
     {
         Options = options;
         Signer = signer;
@@ -19,8 +22,11 @@ internal sealed class SessionRuntime
         Store = store;
         StoreName = storeName;
         GuardedStore = new GuardedStore(store, options.StoreTimeout, time);
+        NewSessions = newSessions;
+        RejectedCookies = new RejectedCookies(logger, time);
         Time = time;
         Logger = logger;
+        Locks = new SessionLocks(options, time, logger);
     }
 
     public ServerSessionOptions Options { get; }
@@ -37,9 +43,14 @@ internal sealed class SessionRuntime
 
     public VerifiedCookies VerifiedCookies { get; }
 
+    /// <summary>Admits or refuses a session the request did not come with (<see cref="ServerSessionOptions.NewSessionLimit"/>).</summary>
+    public NewSessionLimiter NewSessions { get; }
+
+    public RejectedCookies RejectedCookies { get; }
+
     public TimeProvider Time { get; }
 
-    public SessionLocks Locks { get; } = new();
+    public SessionLocks Locks { get; }
 
     public ILogger Logger { get; }
 

@@ -7,11 +7,13 @@ namespace ServerSessions;
 /// the session on this node queue fairly, and on a store shared by several processes the store's lease, so only the
 /// head of each node's queue contends with other nodes. The lease is given up with the commit, so other nodes wait no
 /// longer than needed; a change made after that (TempData after the result) takes the lease again and is applied onto
-/// what is stored by then (a rebase), so a request of another node that ran in between keeps its own changes.
+/// what is stored by then (a rebase), so a request of another node that ran in between keeps its own changes. The turn
+/// lasts at most Session:MaxHoldTime: past it the lock and the lease go to the next request, and this one may write the
+/// session no more.
 /// </summary>
 internal sealed class SessionTurn(SessionRuntime runtime)
 {
-    private string? _lockedId;
+    private SessionHold? _hold;
     private HeldLease? _lease;
     private string? _releasedLeaseId;        // the session whose lease this request gave up with its commit
     private HashSet<string>? _lateChanges;   // keys changed since then (SessionPayload.MaxAgeKey for MaxAge)
@@ -24,10 +26,13 @@ internal sealed class SessionTurn(SessionRuntime runtime)
         var waitDeadline = runtime.Time.GetUtcNow() + options.LockTimeout;
 
         // A load retried after the store's failure already holds the lock and maybe the lease: it must not wait for itself.
-        if (_lockedId != id)
+        if (_hold?.Id != id)
         {
-            await runtime.Locks.AcquireAsync(id, options.LockTimeout, runtime.Time, cancellationToken);
-            _lockedId = id;
+            _hold = await runtime.Locks.AcquireAsync(id, cancellationToken);
+        }
+        else
+        {
+            ThrowIfHeldTooLong();
         }
 
         if (runtime.GuardedStore.Leases is null)
@@ -41,18 +46,55 @@ internal sealed class SessionTurn(SessionRuntime runtime)
             await failedLoad.ReleaseAsync(cancellationToken);
         }
 
-        (_lease, var record) = await HeldLease.AcquireAsync(runtime.GuardedStore, id, options.LockTimeout, waitDeadline, runtime.Logger, cancellationToken);
+        (_lease, var record) = await HeldLease.AcquireAsync(
+            runtime.GuardedStore, id, options.LockTimeout, waitDeadline, _hold.Value, runtime.Logger, cancellationToken);
         return record;
+    }
+
+    /// <summary>
+    /// Whether this request held its session for longer than Session:MaxHoldTime: the next request may have gone on, so
+    /// this one may write the session no more.
+    /// </summary>
+    public bool HeldTooLong => _hold is { } hold && !runtime.Locks.Holds(hold);
+
+    /// <summary>Refuses a write of a request that held its session for longer than Session:MaxHoldTime.</summary>
+    /// <exception cref="SessionBusyException">It did: nothing is written.</exception>
+    public void ThrowIfHeldTooLong()
+    {
+        if (HeldTooLong)
+        {
+            throw new SessionBusyException(
+                $"This request held the session for longer than Session:MaxHoldTime ({runtime.Options.MaxHoldTime.TotalSeconds:0.#} s), so " +
+                "another request may have changed it since; this request's change was not saved.", SessionBusyCause.HeldTooLong);
+        }
     }
 
     /// <summary>The lease this request holds on <paramref name="id"/>, if any: writes to that session go under it.</summary>
     public HeldLease? LeaseOn(string id) => _lease is { } lease && lease.Id == id ? lease : null;
 
-    /// <summary>Writes the session, keeping the turn: under the lease when the request holds one, else plainly (the lock guards it).</summary>
-    public Task SaveAsync(string id, SessionRecord record, CancellationToken cancellationToken) =>
-        LeaseOn(id) is { } lease
-            ? lease.SaveAsync(record, release: false, cancellationToken)
-            : runtime.GuardedStore.SetAsync(id, record, cancellationToken).AsTask();
+    /// <summary>
+    /// Stores the creation time of a session express-session wrote (it keeps none): <paramref name="payload"/>, the session
+    /// as loaded with this load as its creation, under the turn (the lease, or the lock), with its expiry kept as
+    /// <paramref name="expires"/> (this is no touch). Once per session, so its absolute timeout counts from here rather
+    /// than from every later load. Only a turn's holder may: a request without one (read-only, LastWriteWins) would write
+    /// its unchanged copy over a save made meanwhile. Returns the payload now stored.
+    /// </summary>
+    public async Task<byte[]> StoreCreationTimeAsync(string id, byte[] payload, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        ThrowIfHeldTooLong();
+        var record = new SessionRecord(payload, expires);
+        if (LeaseOn(id) is { } lease)
+        {
+            await lease.SaveAsync(record, release: false, cancellationToken);
+        }
+        else
+        {
+            await runtime.GuardedStore.SetAsync(id, record, cancellationToken);
+        }
+
+        runtime.Logger.CreationTimeStored(new SessionLogId(id));
+        return payload;
+    }
 
     /// <summary>Whether a write of <paramref name="id"/> must first be rebased: this request gave up its lease with the commit.</summary>
     public bool MustRebase(string id) => _releasedLeaseId == id;
@@ -92,8 +134,9 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     /// </summary>
     public async Task<SessionPayload?> RebaseAsync(string id, Dictionary<string, byte[]> values, long? maxAgeMs, CancellationToken cancellationToken)
     {
+        ThrowIfHeldTooLong();
         var (lease, record) = await HeldLease.AcquireAsync(
-            runtime.GuardedStore, id, runtime.Options.LockTimeout, runtime.Time.GetUtcNow() + runtime.Options.LockTimeout, runtime.Logger, cancellationToken);
+            runtime.GuardedStore, id, runtime.Options.LockTimeout, runtime.Time.GetUtcNow() + runtime.Options.LockTimeout, _hold!.Value, runtime.Logger, cancellationToken);
         _lease = lease;
         _releasedLeaseId = null;
         var changes = _lateChanges;
@@ -146,10 +189,10 @@ internal sealed class SessionTurn(SessionRuntime runtime)
             await lease.ReleaseAsync(cancellationToken);
         }
 
-        if (_lockedId is not null)
+        if (_hold is { } hold)
         {
-            runtime.Locks.Release(_lockedId);
-            _lockedId = null;
+            runtime.Locks.Release(hold);
+            _hold = null;
         }
     }
 
@@ -158,10 +201,10 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     {
         _lease?.Abandon();
         _lease = null;
-        if (_lockedId is not null)
+        if (_hold is { } hold)
         {
-            runtime.Locks.Release(_lockedId);
-            _lockedId = null;
+            runtime.Locks.Release(hold);
+            _hold = null;
         }
     }
 }

@@ -26,7 +26,7 @@ internal sealed class UnknownSessionSettingsValidator(SessionConfigurationSectio
 
         return ValidateOptionsResult.Fail(
             $"Unknown session setting(s): {string.Join(", ", unknown)}. Known settings are the properties of ServerSessionOptions " +
-            "(Secret, Secrets, Name, Cookie:*, Resave, SaveUninitialized, Rolling, Unset, IdleTimeout, AbsoluteTimeout, MaxSessionSize, Store, …) " +
+            "(Secret, Secrets, Name, Cookie:*, Resave, SaveUninitialized, Rolling, Unset, IdleTimeout, AbsoluteTimeout, MaxSessionSize, Store, NewSessionLimit:*, …) " +
             $"and the store sections {string.Join(", ", storeNames)}.");
     }
 }

@@ -55,11 +55,53 @@ public sealed class StartupTests : IDisposable
     [InlineData("Session:Cookie:Path", "no-slash")]
     [InlineData("Session:IdleTimeout", "-00:01:00")]
     [InlineData("Session:MaxSessionSize", "10")]
+    [InlineData("Session:MaxWaiters", "0")]
+    [InlineData("Session:MaxHoldTime", "00:00:00")]
+    [InlineData("Session:MaxHoldTime", "401.00:00:00")]
+    [InlineData("Session:MaxHoldTime", "00:00:05")] // shorter than LockTimeout (10 s)
     public void InvalidValue_IsAStartupError_NamingTheSetting(string key, string value)
     {
         using var app = Build(new() { ["Session:Secret"] = "s3cret", [key] = value });
         var error = Assert.Throws<OptionsValidationException>(() => app.UseServerSessions());
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WaitAndHoldLimits_BindFromConfiguration()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "s3cret", ["Session:MaxWaiters"] = "200", ["Session:MaxHoldTime"] = "00:05:00" });
+        var options = app.Services.GetRequiredService<IOptions<ServerSessionOptions>>().Value;
+        Assert.Equal((200, TimeSpan.FromMinutes(5)), (options.MaxWaiters, options.MaxHoldTime));
+    }
+
+    [Fact]
+    public async Task MemoryStoreBounds_FromConfiguration_ReachTheStore()
+    {
+        using var app = Build(new()
+        {
+            ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!",
+            ["Session:Memory:MaxSessions"] = "1000",
+            ["Session:Memory:MaxBytes"] = "1048576",
+        });
+        app.UseServerSessions();
+        var store = Assert.IsType<MemorySessionStore>(app.Services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey));
+
+        for (var i = 0; i < 40; i++)
+        {
+            await store.SetAsync(SessionIds.New(), new SessionRecord(new byte[64 * 1024], DateTimeOffset.UtcNow.AddHours(1)), default);
+        }
+
+        Assert.Equal(15, store.Count); // 1 MiB of 64 KiB sessions, not 1,000 sessions
+    }
+
+    [Fact]
+    public void MemoryByteBudgetUnderOneMebibyte_IsAStartupError_NamingTheSetting()
+    {
+        using var app = Build(new() { ["Session:Secret"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Memory:MaxBytes"] = "1000" });
+
+        var error = Assert.ThrowsAny<ArgumentException>(() => app.UseServerSessions());
+
+        Assert.Contains("Session:Memory:MaxBytes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,19 +4,18 @@ using Microsoft.Extensions.Logging;
 
 namespace ServerSessions.Tests.Infrastructure;
 
-/// <summary>
-/// Every line an in-process host logs, at every level, as "Level EventId message exception": hand <see cref="Register"/>
-/// to <see cref="SessionTestHost.StartAsync"/>'s <c>services</c>.
-/// </summary>
+/// <summary>Every line the host logs, at every level, formatted as a log file would show it.</summary>
 internal sealed class LogLines : ILoggerProvider, ILogger
 {
-    public ConcurrentQueue<string> Lines { get; } = new();
+    private readonly ConcurrentQueue<LogLine> _lines = new();
 
-    public void Register(IServiceCollection services) =>
-        services.AddSingleton<ILoggerFactory>(LoggerFactory.Create(logging => logging.AddProvider(this).SetMinimumLevel(LogLevel.Trace)));
+    public IReadOnlyList<LogLine> All => [.. _lines];
 
-    /// <summary>The lines logged with event <paramref name="eventId"/>.</summary>
-    public List<string> WithEvent(int eventId) => [.. Lines.Where(line => line.Split(' ')[1] == eventId.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    /// <summary>A <c>services</c> callback for <see cref="SessionTestHost.StartAsync"/> that sends the host's logging here.</summary>
+    public void AddTo(IServiceCollection services) =>
+        services.AddLogging(logging => logging.AddProvider(this).SetMinimumLevel(LogLevel.Trace));
+
+    public IReadOnlyList<LogLine> WithEvent(int eventId) => [.. _lines.Where(line => line.EventId == eventId)];
 
     public ILogger CreateLogger(string categoryName) => this;
 
@@ -26,9 +25,12 @@ internal sealed class LogLines : ILoggerProvider, ILogger
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Lines.Enqueue($"{logLevel} {eventId.Id} {formatter(state, exception)} {exception}");
+        _lines.Enqueue(new LogLine(logLevel, eventId.Id, formatter(state, exception) + (exception is null ? "" : " " + exception)));
 
     public void Dispose()
     {
     }
 }
+
+/// <summary>One logged line.</summary>
+internal sealed record LogLine(LogLevel Level, int EventId, string Message);

@@ -483,6 +483,39 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task HolderPastMaxHoldTime_GivesItsLeaseUp_SoAnotherNodeGoesOn_AndItsLateSaveIsRefused()
+    {
+        // Node a holds for at most 2 s (its lease, renewed every 1/3 s, would keep it forever); node b would wait 10 s.
+        var hold = new HoldGate();
+        var a = await StartNodeAsync(options => (options.LockTimeout, options.MaxHoldTime) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)), hold.Map);
+        var b = await StartNodeAsync();
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+        var holder = a.SendAsync("/hold", cookie);
+        await hold.Inside;
+        var waiter = b.SendAsync("/count", cookie);
+        await Bounded.UntilAsync(() => b.Store.Count("wait") >= 1, "node b to wait for the lease");
+
+        // Node a's hold ends while it is still inside its action: the lease goes, and node b counts on.
+        using (var counted = await waiter.Within("node b's response once node a's hold ended"))
+        {
+            Assert.Equal(HttpStatusCode.OK, counted.StatusCode);
+            Assert.Equal("2", await counted.Content.ReadAsStringAsync());
+        }
+
+        Assert.False(holder.IsCompleted);
+        Assert.True(a.Store.Count("renew") >= 1); // it was renewed while its hold lasted
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+
+        hold.Release();
+        using var refused = await holder.Within("the overstaying holder's response");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(0, a.Store.Count("set-leased")); // refused before it reached Redis
+        Assert.Equal("3", await b.GetStringAsync("/count", cookie));
+    }
+
+    [Fact]
     public async Task SameHolder_LeasingAgain_IsGrantedWithTheSession_ForTheNewDuration_AndKeepsTheContendedMark()
     {
         var store = new RedisSessionStore(

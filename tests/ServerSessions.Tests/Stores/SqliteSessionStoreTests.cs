@@ -288,6 +288,41 @@ public sealed class SqliteSessionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task FullDatabase_RefusesWritesThatNeedRoom_KeepsWhatItHolds_AndTakesThemAgainOnceSweptSessionsFreeRoom()
+    {
+        const long maxSize = 1 << 20;
+        await using var store = Open(options => options.MaxDatabaseSize = maxSize);
+        var big = new byte[16 * 1024];
+        var stored = 0;
+        SqliteException? full = null;
+        for (; stored < 200 && full is null; stored++)
+        {
+            // Half of them expire in a minute, for the sweep to delete.
+            var expires = Start.AddMinutes(stored % 2 == 0 ? 1 : 60);
+            try
+            {
+                await store.SetAsync($"s{stored}", new SessionRecord(big, expires), None).AsTask().Within("a write");
+            }
+            catch (SqliteException ex)
+            {
+                full = ex;
+            }
+        }
+
+        Assert.NotNull(full);
+        Assert.Equal(13, full.SqliteErrorCode); // SQLITE_FULL: "database or disk is full"
+        Assert.InRange(stored, 40, 70); // 1 MiB holds about 60 sessions of 16 KiB, not the 200 tried
+        Assert.InRange(new FileInfo(DatabasePath).Length, maxSize / 2, maxSize);
+        Assert.NotNull(await store.GetAsync("s1", None)); // everything committed before is still there
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await store.Sweeper.SweepAsync(None).Within("the sweep");
+
+        await store.SetAsync("after", new SessionRecord(big, Start.AddHours(1)), None).AsTask().Within("a write after the sweep");
+        Assert.NotNull(await store.GetAsync("after", None));
+    }
+
+    [Fact]
     public void RelativePath_IsResolvedAgainstTheAppFolder()
     {
         var options = new SqliteSessionStoreOptions { Path = Path.Combine("data", "sessions.db") };
@@ -301,6 +336,7 @@ public sealed class SqliteSessionStoreTests : IDisposable
     [InlineData("SweepInterval")]
     [InlineData("SweepBatchSize")]
     [InlineData("CacheSize")]
+    [InlineData("MaxDatabaseSize")]
     public void InvalidOption_IsRejectedNamingTheSetting(string setting)
     {
         var options = new SqliteSessionStoreOptions { Path = DatabasePath };
@@ -311,6 +347,7 @@ public sealed class SqliteSessionStoreTests : IDisposable
             case "SweepInterval": options.SweepInterval = TimeSpan.Zero; break;
             case "SweepBatchSize": options.SweepBatchSize = 0; break;
             case "CacheSize": options.CacheSize = -1; break;
+            case "MaxDatabaseSize": options.MaxDatabaseSize = 1_000_000; break;
         }
 
         var error = Assert.Throws<ArgumentException>(() => new SqliteSessionStore(options, _time, NullLogger<SqliteSessionStore>.Instance));

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
@@ -90,7 +91,7 @@ internal sealed class ConnectRedisLayout
         }
 
         var span = payload.Span;
-        long? maxAgeMs = _defaultMaxAgeMs;
+        var maxAgeMs = OriginalMaxAge(members, span);
         var bodyLength = 0;
         foreach (var member in members)
         {
@@ -101,14 +102,10 @@ internal sealed class ConnectRedisLayout
                     "express-session's cookie; use another name.");
             }
 
-            if (member.Is(MaxAgeKey))
+            if (!member.Is(MaxAgeKey))
             {
-                // ServerSessions writes 0 for "no MaxAge"; express-session writes null.
-                maxAgeMs = member.ReadInt64(span) is > 0 and var ms ? ms : null;
-                continue;
+                bodyLength += 1 + member.Length;
             }
-
-            bodyLength += 1 + member.Length;
         }
 
         var buffer = new ArrayBufferWriter<byte>(OpenCookie.Length + 96 + _beforeExpires.Length + _afterExpires.Length + bodyLength + 1);
@@ -146,6 +143,42 @@ internal sealed class ConnectRedisLayout
 
         buffer.Write("}"u8);
         return buffer.WrittenMemory;
+    }
+
+    /// <summary>
+    /// What a touch checks a stored value against (<see cref="RedisScripts.Touch"/>), so that it moves the expiry only while
+    /// Redis holds what <paramref name="payload"/> was read from or written as: the cookie's <c>originalMaxAge</c> as
+    /// <see cref="ToStored"/> writes it, and the SHA-1 (hex) of everything after the cookie object. The cookie's
+    /// <c>expires</c> and other attributes are not compared (they follow the expiry and the configuration, not the session).
+    /// A payload that is not a JSON object is stored as it is, so it is compared whole: an empty <c>OriginalMaxAge</c>.
+    /// <see langword="null"/> for a payload with a <c>cookie</c> member, which is never stored.
+    /// </summary>
+    public (string OriginalMaxAge, string Sha1)? TouchCondition(ReadOnlyMemory<byte> payload)
+    {
+        var span = payload.Span;
+        if (!TryReadObject(span, out var members))
+        {
+            return (string.Empty, Convert.ToHexStringLower(SHA1.HashData(span)));
+        }
+
+        if (members.Exists(member => member.Is(CookieKey)))
+        {
+            return null;
+        }
+
+        var rest = new ArrayBufferWriter<byte>(payload.Length + 1);
+        foreach (var member in members)
+        {
+            if (!member.Is(MaxAgeKey))
+            {
+                rest.Write(","u8);
+                rest.Write(span.Slice(member.Start, member.Length));
+            }
+        }
+
+        rest.Write("}"u8);
+        var originalMaxAge = OriginalMaxAge(members, span) is { } ms ? ms.ToString(CultureInfo.InvariantCulture) : "null";
+        return (originalMaxAge, Convert.ToHexStringLower(SHA1.HashData(rest.WrittenSpan)));
     }
 
     /// <summary>The payload for a stored value.</summary>
@@ -192,6 +225,14 @@ internal sealed class ConnectRedisLayout
 
         buffer.Write("}"u8);
         return buffer.WrittenMemory;
+    }
+
+    // The cookie's originalMaxAge for a payload: its __maxAge override, else the configured MaxAge. ServerSessions writes
+    // 0 for "no MaxAge"; express-session writes null.
+    private long? OriginalMaxAge(List<Member> members, ReadOnlySpan<byte> payload)
+    {
+        var maxAge = members.FindLast(member => member.Is(MaxAgeKey));
+        return maxAge.Name is null ? _defaultMaxAgeMs : maxAge.ReadInt64(payload) is > 0 and var ms ? ms : null;
     }
 
     /// <summary>Reads a whole JSON object's members, or says it is not one (not JSON, another JSON value, trailing bytes).</summary>

@@ -1,8 +1,8 @@
 namespace ServerSessions.Redis;
 
 /// <summary>
-/// The lease's Lua scripts: each checks the lock key and writes in one atomic step (Redis 7 has no plain command for a
-/// write conditional on a key's value).
+/// The Lua scripts: the lease's, each checking the lock key and writing in one atomic step, and the touch, checking the
+/// session's value (Redis 7 has no plain command for a write conditional on a key's value).
 /// </summary>
 internal static class RedisScripts
 {
@@ -59,6 +59,26 @@ internal static class RedisScripts
         local owner = redis.call('GET', KEYS[2])
         if owner ~= ARGV[1] and owner ~= ARGV[1] .. '+' then return 0 end
         redis.call('DEL', KEYS[1])
+        return 1
+        """;
+
+    // KEYS = session; ARGV = ms to live ('' deletes the session), originalMaxAge ('' compares the whole value), SHA-1 of
+    // what follows the cookie object (ConnectRedisLayout.TouchCondition). Moves the expiry only while the value is still
+    // the session the toucher read or wrote: a save since (a value, MaxAge) keeps its own expiry. Returns 1 if moved, else
+    // 0. A session value without the layout's cookie object first (neither ServerSessions nor connect-redis writes one)
+    // is not touched.
+    public const string Touch = """
+        local value = redis.call('GET', KEYS[1])
+        if not value then return 0 end
+        if ARGV[2] == '' then
+            if redis.sha1hex(value) ~= ARGV[3] then return 0 end
+        else
+            local _, cookieEnd = string.find(value, '^{"cookie":%b{}')
+            if not cookieEnd then return 0 end
+            if string.match(string.sub(value, 1, cookieEnd), '"originalMaxAge":([^,}]*)') ~= ARGV[2] then return 0 end
+            if redis.sha1hex(string.sub(value, cookieEnd + 1)) ~= ARGV[3] then return 0 end
+        end
+        if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
         return 1
         """;
 

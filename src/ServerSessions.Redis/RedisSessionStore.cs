@@ -12,7 +12,7 @@ namespace ServerSessions.Redis;
 /// Each session is the key <c><see cref="RedisSessionStoreOptions.KeyPrefix"/>&lt;id&gt;</c> holding the session's JSON
 /// with express-session's <c>cookie</c> object, and expires when the session does (<c>SET … PX</c>). Every method is
 /// one round trip on one key: a load reads the value and the time it has left (<c>GET</c>, <c>PTTL</c>), a save is one
-/// <c>SET</c>, a touch is one <c>PEXPIRE</c>, a destroy is one <c>UNLINK</c>.
+/// <c>SET</c>, a touch is one script (a <c>PEXPIRE</c> if the value is still the one the toucher read or wrote), a destroy is one <c>UNLINK</c>.
 /// </para>
 /// <para>
 /// Requests of one session on different app instances take turns through a lease (<see cref="IServerSessionLeaseStore"/>):
@@ -259,19 +259,25 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposab
     }
 
     /// <inheritdoc />
-    public async ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    public async ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
+        if (_layout.TouchCondition(payload) is not { } condition)
+        {
+            return false;
+        }
+
         var database = await DatabaseAsync(cancellationToken);
 
-        // A key Redis has expired or that was deleted stays gone: PEXPIRE creates nothing. A new expiry that has already
-        // passed deletes the key, as PEXPIRE with a time not in the future would.
+        // Like connect-redis's touch, a PEXPIRE that leaves the value (and its cookie.expires) alone, but only while the
+        // value is the session this caller read or wrote: one script, one round trip. A key Redis has expired or that was
+        // deleted stays gone; a new expiry that has already passed deletes the key.
         var milliseconds = MillisecondsUntil(expires);
-        await Bounded(
-            milliseconds <= 0
-                ? database.KeyDeleteAsync(Key(id))
-                : database.KeyExpireAsync(Key(id), TimeSpan.FromMilliseconds(milliseconds)),
+        RedisValue ttl = milliseconds <= 0 ? RedisValue.EmptyString : milliseconds;
+        var result = await Bounded(
+            database.ScriptEvaluateAsync(RedisScripts.Touch, [Key(id)], [ttl, condition.OriginalMaxAge, condition.Sha1]),
             cancellationToken);
+        return (long)result == 1;
     }
 
     /// <summary>Closes the connection. Every write has completed by then: none are queued.</summary>

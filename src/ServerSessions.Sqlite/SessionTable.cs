@@ -17,8 +17,9 @@ internal static class SessionTable
         "INSERT INTO sessions (id, payload, expires) VALUES ($id, $payload, $expires) " +
         "ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, expires = excluded.expires";
 
-    // "expires > $now" is what keeps a touch from bringing back a session that has expired but not been swept.
-    public const string Touch = "UPDATE sessions SET expires = $expires WHERE id = $id AND expires > $now";
+    // "expires > $now" is what keeps a touch from bringing back a session that has expired but not been swept;
+    // "payload = $payload" (the one the toucher read or wrote) keeps it from undoing the expiry of a save made since.
+    public const string Touch = "UPDATE sessions SET expires = $expires WHERE id = $id AND expires > $now AND payload = $payload";
 
     public const string Delete = "DELETE FROM sessions WHERE id = $id";
 

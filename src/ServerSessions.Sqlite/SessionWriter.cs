@@ -44,7 +44,7 @@ internal sealed class SessionWriter : IDisposable
         _time = time;
         _logger = logger;
         _upsert = Prepare(SessionTable.Upsert, "$id", "$payload", "$expires");
-        _touch = Prepare(SessionTable.Touch, "$id", "$expires", "$now");
+        _touch = Prepare(SessionTable.Touch, "$id", "$expires", "$now", "$payload");
         _delete = Prepare(SessionTable.Delete, "$id");
         _sweep = Prepare(SessionTable.Sweep, "$now", "$limit");
 
@@ -274,7 +274,7 @@ internal sealed class SessionWriter : IDisposable
         var command = operation.Kind switch
         {
             WriteKind.Set => Bind(_upsert, operation.Id, operation.Payload, operation.Value),
-            WriteKind.Touch => Bind(_touch, operation.Id, operation.Value, now),
+            WriteKind.Touch => Bind(_touch, operation.Id, operation.Value, now, operation.Payload),
             WriteKind.Destroy => Bind(_delete, operation.Id),
             WriteKind.Sweep => Bind(_sweep, now, operation.Value),
             _ => throw new InvalidOperationException($"Unknown write {operation.Kind}."),

@@ -129,10 +129,12 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
     }
 
     /// <inheritdoc />
-    public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    public async ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
-        return Write(WriteOperation.Touch(id, expires.ToUnixTimeMilliseconds()), cancellationToken);
+        var touch = WriteOperation.Touch(id, AsArray(payload), expires.ToUnixTimeMilliseconds());
+        await Write(touch, cancellationToken);
+        return await touch.Completion > 0;
     }
 
     /// <summary>

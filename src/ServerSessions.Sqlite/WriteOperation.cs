@@ -33,6 +33,7 @@ internal sealed class WriteOperation
 
     public string? Id { get; }
 
+    /// <summary>The payload to write (set), or the one the session must still hold (touch).</summary>
     public byte[]? Payload { get; }
 
     /// <summary>The expiry in Unix milliseconds (set, touch), or the most rows to delete (sweep).</summary>
@@ -46,7 +47,7 @@ internal sealed class WriteOperation
 
     public static WriteOperation Set(string id, byte[] payload, long expires) => new(WriteKind.Set, id, payload, expires);
 
-    public static WriteOperation Touch(string id, long expires) => new(WriteKind.Touch, id, null, expires);
+    public static WriteOperation Touch(string id, byte[] payload, long expires) => new(WriteKind.Touch, id, payload, expires);
 
     public static WriteOperation Destroy(string id) => new(WriteKind.Destroy, id, null, 0);
 

@@ -27,8 +27,8 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
     public ValueTask SetAsync(string id, SessionRecord record, CancellationToken cancellationToken) =>
         CallAsync(static (s, ct) => s.Store.SetAsync(s.Id, s.Record, ct), (Store: store, Id: id, Record: record), "save", cancellationToken);
 
-    public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken) =>
-        CallAsync(static (s, ct) => s.Store.TouchAsync(s.Id, s.Expires, ct), (Store: store, Id: id, Expires: expires), "touch", cancellationToken);
+    public ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken) =>
+        CallAsync(static (s, ct) => s.Store.TouchAsync(s.Id, s.Payload, s.Expires, ct), (Store: store, Id: id, Payload: payload, Expires: expires), "touch", cancellationToken);
 
     public ValueTask DestroyAsync(string id, CancellationToken cancellationToken) =>
         CallAsync(static (s, ct) => s.Store.DestroyAsync(s.Id, ct), (Store: store, Id: id), "delete", cancellationToken);

@@ -38,11 +38,15 @@ public interface IServerSessionStore
     ValueTask DestroyAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Moves the expiry of an existing, unexpired session without rewriting its payload. Touching an unknown or
-    /// expired ID does nothing: it must not bring the session back.
+    /// Moves the expiry of an existing, unexpired session without rewriting its payload, only while the session still
+    /// holds exactly <paramref name="payload"/>: what the caller read (<see cref="GetAsync"/>) or last wrote. Checked and
+    /// moved in one atomic operation, so a touch never undoes a save made since the caller read the session (a longer
+    /// MaxAge, a logout). Touching an unknown or expired ID does nothing: it must not bring the session back.
     /// </summary>
     /// <param name="id">The session ID.</param>
-    /// <param name="expires">The new expiry.</param>
+    /// <param name="payload">The payload the caller read or last wrote, byte for byte as the store returned or was given it.</param>
+    /// <param name="expires">The new expiry. One already past deletes the session (when the payload matches).</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken);
+    /// <returns>Whether the session matched and its expiry moved; <see langword="false"/> (nothing changed) when it is gone or holds another payload.</returns>
+    ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken);
 }

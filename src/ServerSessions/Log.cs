@@ -83,6 +83,17 @@ internal static partial class Log
     [LoggerMessage(2021, LogLevel.Error, "The session could not be committed as the response started; the response was aborted.")]
     public static partial void CommitFailedAtResponseStart(this ILogger logger, Exception exception);
 
+    [LoggerMessage(2060, LogLevel.Warning,
+        "Session {Session} in the {Store} store is corrupt ({Reason}); a new session starts with a new ID, and the stored " +
+        "record is left as it is until it expires.")]
+    public static partial void StoredSessionCorrupt(this ILogger logger, SessionLogId session, string store, string reason);
+
+    [LoggerMessage(2061, LogLevel.Debug, "Session {Session} had no creation time (written by express-session); stored one, so its absolute timeout counts from now.")]
+    public static partial void CreationTimeStored(this ILogger logger, SessionLogId session);
+
+    [LoggerMessage(2062, LogLevel.Debug, "Session {Session} was not touched: the store's copy changed (or went) since this request read it, and its expiry is the newer writer's.")]
+    public static partial void TouchSkipped(this ILogger logger, SessionLogId session);
+
     [LoggerMessage(2050, LogLevel.Warning,
         "Session {Session} has {MaxWaiters} requests waiting for it (Session:MaxWaiters); more are answered 503 at once until " +
         "nobody waits for it. Logged once per burst.")]

@@ -132,7 +132,7 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    public ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         var now = Now();
         lock (_lock)
@@ -140,21 +140,26 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
             var slot = _table.Find(id);
             if (slot == MemorySessionTable.None)
             {
-                return ValueTask.CompletedTask;
+                return ValueTask.FromResult(false);
             }
 
             if (_table.ExpiresUnixMs(slot) <= now)
             {
                 _table.Remove(slot);
+                return ValueTask.FromResult(false);
             }
-            else
-            {
-                _table.SetExpiresUnixMs(slot, expires.ToUnixTimeMilliseconds());
-                _eviction.Used(slot);
-            }
-        }
 
-        return ValueTask.CompletedTask;
+            // Usually the very array this store handed out or was given, so no bytes are compared.
+            var stored = _table.Payload(slot);
+            if (!payload.Span.SequenceEqual(stored.Span))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _table.SetExpiresUnixMs(slot, expires.ToUnixTimeMilliseconds());
+            _eviction.Used(slot);
+            return ValueTask.FromResult(true);
+        }
     }
 
     /// <inheritdoc />

@@ -101,6 +101,7 @@ public static class ServerSessionsServiceCollectionExtensions
             options,
             signer,
             services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey),
+            store.Name,
             services.GetRequiredService<NewSessionLimiter>(),
             services.GetRequiredService<TimeProvider>(),
             logger);

@@ -15,6 +15,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     private IncomingSessionCookie _cookie;
     private SessionTurn? _turn;          // Serialized concurrency: this request's lock and lease on the session
     private string? _storedId;           // the ID under which the store holds this session, if it does
+    private ReadOnlyMemory<byte> _storedPayload; // what it holds there, as this request last read or wrote it: a touch applies only while it is unchanged
     private SessionRemoval _removal;
     private bool _touched;               // Touch() was called: the cookie goes out again when it has a MaxAge
     private bool _storeExpiryCurrent;    // the store was written or touched since the last Touch()
@@ -105,13 +106,21 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var record = _storedId is null ? null : await runtime.GuardedStore.GetAsync(_storedId, cancellationToken);
-        if (record is null)
+        if (record is not { } found)
         {
             throw new SessionDataException("The session cannot be reloaded: it is no longer in the store (expired, destroyed or never saved).");
         }
 
-        _contents.Apply(SessionPayload.Parse(record.Value.Payload.Span), Now());
+        if (CorruptSessions.ParseOrReport(runtime, _storedId!, found) is not { } payload)
+        {
+            await LeaveCorruptAsync(cancellationToken);
+            StartNew();
+            return;
+        }
+
+        _contents.Apply(payload, Now());
         _contents.Reloaded(runtime.Options.Resave);
+        _storedPayload = found.Payload;
     }
 
     public Task SaveAsync(CancellationToken cancellationToken) => WriteAsync(Now(), cancellationToken);
@@ -171,7 +180,14 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
                 cookie = CookieStep.None; // the session is gone: a late change must not bring its cookie back
                 break;
             case StoreStep.Touch when _turn?.HeldTooLong != true: // past Session:MaxHoldTime there is nothing to lose: skip it
-                await runtime.GuardedStore.TouchAsync(id, StoreExpiry(now), cancellationToken);
+                if (!await runtime.GuardedStore.TouchAsync(id, _storedPayload, StoreExpiry(now), cancellationToken))
+                {
+                    // Another request changed the session since this one read it (or it went): its expiry, and the
+                    // cookie its response carries, are newer than this request's view of them.
+                    runtime.Logger.TouchSkipped(new SessionLogId(id));
+                    cookie = CookieStep.None;
+                }
+
                 _storeExpiryCurrent = true;
                 break;
             case StoreStep.Destroy:
@@ -237,8 +253,11 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             {
                 runtime.RejectedCookies.NotFound(context, new SessionLogId(cookieId));
             }
-            else if (SessionPayload.Parse(record.Payload.Span) is var payload
-                && SessionExpiry.IsPastAbsoluteTimeout(options, Now(), payload.CreatedUnixMs))
+            else if (CorruptSessions.ParseOrReport(runtime, cookieId, record) is not { } payload)
+            {
+                await LeaveCorruptAsync(cancellationToken);
+            }
+            else if (SessionExpiry.IsPastAbsoluteTimeout(options, Now(), payload.CreatedUnixMs))
             {
                 runtime.Logger.SessionPastAbsoluteTimeout(new SessionLogId(cookieId));
                 _storedId = cookieId;
@@ -247,8 +266,13 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             else
             {
                 _storedId = cookieId;
+                _storedPayload = record.Payload;
                 _contents.Load(cookieId, payload, Now(), options.Resave);
                 runtime.Logger.SessionLoaded(new SessionLogId(cookieId));
+                if (payload.CreatedUnixMs == 0 && _turn is not null)
+                {
+                    _storedPayload = await _turn.StoreCreationTimeAsync(cookieId, _contents.Serialize(), record.Expires, cancellationToken);
+                }
             }
         }
 
@@ -264,6 +288,14 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         {
             context.Response.OnStarting(static state => ((SessionLifecycle)state).OnResponseStartingAsync(), this);
         }
+    }
+
+    // The stored session is corrupt: left as it is, it gives way to a new session under a new ID (the caller starts it).
+    private Task LeaveCorruptAsync(CancellationToken cancellationToken)
+    {
+        _storedId = null;
+        _storedPayload = default;
+        return _turn?.LeaveAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
     private void StartNew()
@@ -318,6 +350,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
 
         _storedId = id;
+        _storedPayload = payload;
         _contents.Saved();
         _storeExpiryCurrent = true;
         runtime.Logger.SessionStored(new SessionLogId(id), payload.Length);
@@ -345,6 +378,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
 
         _storedId = null;
+        _storedPayload = default;
         _contents.Unstored();
     }
 

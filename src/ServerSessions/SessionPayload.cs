@@ -87,7 +87,15 @@ internal sealed class SessionPayload
         }
         catch (JsonException ex)
         {
-            throw new SessionDataException($"The stored session is not valid JSON: {ex.Message}", ex);
+            // The reader's own message may quote the payload (a token, a value), which may hold the app's secrets: the
+            // reason names only where the JSON broke. Not kept as the inner exception, for the same reason.
+            throw new SessionDataException(
+                $"The stored session is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1} of the line).");
+        }
+        catch (InvalidOperationException)
+        {
+            // A member name that is not valid UTF-8, or a string where a reserved member needs a number.
+            throw new SessionDataException("The stored session has a member name that is not valid UTF-8.");
         }
     }
 
@@ -96,7 +104,7 @@ internal sealed class SessionPayload
         var reader = new Utf8JsonReader(raw);
         return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value)
             ? value
-            : throw new JsonException("A reserved member (__created, __maxAge) is not an integer.");
+            : throw new SessionDataException("The stored session has a reserved member (__created or __maxAge) that is not an integer.");
     }
 
     public static byte[] Serialize(Dictionary<string, byte[]> values, long createdUnixMs, long? maxAgeMs)

@@ -13,12 +13,14 @@ internal sealed class SessionRuntime
     private int _insecureWarned;
 
     public SessionRuntime(
-        ServerSessionOptions options, CookieSigner signer, IServerSessionStore store, NewSessionLimiter newSessions, TimeProvider time, ILogger logger)
+        ServerSessionOptions options, CookieSigner signer, IServerSessionStore store, string storeName, NewSessionLimiter newSessions, TimeProvider time,
+        ILogger logger)
     {
         Options = options;
         Signer = signer;
         VerifiedCookies = new VerifiedCookies(signer);
         Store = store;
+        StoreName = storeName;
         GuardedStore = new GuardedStore(store, options.StoreTimeout, time);
         NewSessions = newSessions;
         RejectedCookies = new RejectedCookies(logger, time);
@@ -30,6 +32,9 @@ internal sealed class SessionRuntime
     public ServerSessionOptions Options { get; }
 
     public IServerSessionStore Store { get; }
+
+    /// <summary>The name the store is registered under (<c>Session:Store</c>), for the log.</summary>
+    public string StoreName { get; }
 
     /// <summary>The store as the session calls it: bounded, faults as <see cref="SessionStoreException"/>.</summary>
     public GuardedStore GuardedStore { get; }

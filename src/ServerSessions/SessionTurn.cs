@@ -25,8 +25,7 @@ internal sealed class SessionTurn(SessionRuntime runtime)
         var options = runtime.Options;
         var waitDeadline = runtime.Time.GetUtcNow() + options.LockTimeout;
 
-        // A load retried after a failure (the store's, or a corrupt record's) already holds the lock and maybe the lease:
-        // it must not wait for itself.
+        // A load retried after the store's failure already holds the lock and maybe the lease: it must not wait for itself.
         if (_hold?.Id != id)
         {
             _hold = await runtime.Locks.AcquireAsync(id, cancellationToken);
@@ -72,6 +71,30 @@ internal sealed class SessionTurn(SessionRuntime runtime)
 
     /// <summary>The lease this request holds on <paramref name="id"/>, if any: writes to that session go under it.</summary>
     public HeldLease? LeaseOn(string id) => _lease is { } lease && lease.Id == id ? lease : null;
+
+    /// <summary>
+    /// Stores the creation time of a session express-session wrote (it keeps none): <paramref name="payload"/>, the session
+    /// as loaded with this load as its creation, under the turn (the lease, or the lock), with its expiry kept as
+    /// <paramref name="expires"/> (this is no touch). Once per session, so its absolute timeout counts from here rather
+    /// than from every later load. Only a turn's holder may: a request without one (read-only, LastWriteWins) would write
+    /// its unchanged copy over a save made meanwhile. Returns the payload now stored.
+    /// </summary>
+    public async Task<byte[]> StoreCreationTimeAsync(string id, byte[] payload, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        ThrowIfHeldTooLong();
+        var record = new SessionRecord(payload, expires);
+        if (LeaseOn(id) is { } lease)
+        {
+            await lease.SaveAsync(record, release: false, cancellationToken);
+        }
+        else
+        {
+            await runtime.GuardedStore.SetAsync(id, record, cancellationToken);
+        }
+
+        runtime.Logger.CreationTimeStored(new SessionLogId(id));
+        return payload;
+    }
 
     /// <summary>Whether a write of <paramref name="id"/> must first be rebased: this request gave up its lease with the commit.</summary>
     public bool MustRebase(string id) => _releasedLeaseId == id;
@@ -126,7 +149,14 @@ internal sealed class SessionTurn(SessionRuntime runtime)
             return null;
         }
 
-        var stored = SessionPayload.Parse(record.Value.Payload.Span);
+        if (CorruptSessions.ParseOrReport(runtime, id, record.Value) is not { } stored)
+        {
+            // Written corrupt since the commit: the late change is dropped rather than written over it.
+            _lease = null;
+            await lease.ReleaseAsync(cancellationToken);
+            return null;
+        }
+
         var maxAgeChanged = false;
         foreach (var key in changes ?? [])
         {
@@ -145,6 +175,25 @@ internal sealed class SessionTurn(SessionRuntime runtime)
         }
 
         return maxAgeChanged ? new SessionPayload(stored.Values, stored.CreatedUnixMs, maxAgeMs) : stored;
+    }
+
+    /// <summary>
+    /// Gives the turn up at once, the lease and then the lock: the stored session is corrupt, and the request goes on
+    /// with a new session under a new ID, so it has nothing to guard and other requests need not wait for it.
+    /// </summary>
+    public async Task LeaveAsync(CancellationToken cancellationToken)
+    {
+        if (_lease is { } lease)
+        {
+            _lease = null;
+            await lease.ReleaseAsync(cancellationToken);
+        }
+
+        if (_hold is { } hold)
+        {
+            runtime.Locks.Release(hold);
+            _hold = null;
+        }
     }
 
     /// <summary>Ends the turn: the next request of the session may go on. A lease still held is given up in the background.</summary>

@@ -41,7 +41,7 @@ public sealed class MemorySessionStoreEvictionTests
                     await store.SetAsync(returning[i], Record(), default);
                     break;
                 default:
-                    await store.TouchAsync(returning[i], _time.GetUtcNow().AddHours(1), default);
+                    Assert.True(await store.TouchAsync(returning[i], Payload, _time.GetUtcNow().AddHours(1), default));
                     break;
             }
         }

@@ -113,8 +113,9 @@ public sealed class MemorySessionStoreTests
                     break;
                 case 7:
                     var later = now.AddSeconds(random.Next(1, 600));
-                    await store.TouchAsync(id, later, default);
-                    if (model.Get(id, now) is { } touched)
+                    var live = model.Get(id, now);
+                    Assert.Equal(live is not null, await store.TouchAsync(id, live?.Payload ?? [], later, default));
+                    if (live is { } touched)
                     {
                         touched.Expires = later;
                     }

@@ -423,7 +423,7 @@ public sealed class StartupTests : IDisposable
 
         public ValueTask DestroyAsync(string id, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 
         public void Dispose() => Disposals.Add("Dispose");
 

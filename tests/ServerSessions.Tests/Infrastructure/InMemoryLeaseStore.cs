@@ -161,27 +161,30 @@ internal sealed class InMemoryLeaseStore(TimeProvider time) : IServerSessionLeas
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    public ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            // An unknown or expired session stays gone; an expiry already past deletes it.
+            // An unknown or expired session stays gone, one saved with another payload since keeps its expiry; an
+            // expiry already past deletes it.
             var now = time.GetUtcNow();
-            if (Read(id, now) is { } record)
+            if (Read(id, now) is not { } record || !record.Payload.Span.SequenceEqual(payload.Span))
             {
-                if (now < expires)
-                {
-                    _sessions[id] = record with { Expires = expires };
-                }
-                else
-                {
-                    _sessions.Remove(id);
-                }
+                return ValueTask.FromResult(false);
+            }
+
+            if (now < expires)
+            {
+                _sessions[id] = record with { Expires = expires };
+            }
+            else
+            {
+                _sessions.Remove(id);
             }
         }
 
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(true);
     }
 
     // The wait ends with a release, at maxWait (not an error: the lease may have lapsed unreleased), or by cancellation.

@@ -45,10 +45,10 @@ internal class RecordingStore(IServerSessionStore inner) : IServerSessionStore
         await Inner.DestroyAsync(id, cancellationToken);
     }
 
-    public async ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken)
+    public async ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         await Before("touch");
-        await Inner.TouchAsync(id, expires, cancellationToken);
+        return await Inner.TouchAsync(id, payload, expires, cancellationToken);
     }
 
     protected async Task Before(string kind)

@@ -176,6 +176,25 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
+    public async Task LaterChange_OntoARecordCorruptedMeanwhile_IsDropped_AndLeavesTheRecordAsItIs()
+    {
+        var change = new LateChange();
+        var a = await StartNodeAsync(map: change.Map);
+        var cookie = await FirstVisitAsync(a);
+        var id = SetCookies.IdOf(cookie);
+        var late = await change.StartAsync(a, cookie);
+
+        Assert.True(await Redis.StringSetAsync(Prefix + id, "{not json", TimeSpan.FromMinutes(1)));
+        change.Resume();
+        using var done = await late.Within("the late change's response");
+
+        // The late change is not written over the corrupt record (it would hide it), and the lease taken for it is given up.
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal("{not json", (string?)await Redis.StringGetAsync(Prefix + id));
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+    }
+
+    [Fact]
     public async Task LeaseGrantedAfterTheRequestGaveUpWaiting_IsReleased_AndTheNextRequestDoesNotWait()
     {
         // A lease that lapses only after the test's bounded wait: only a release frees the session in time.
@@ -358,25 +377,25 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
     }
 
     [Fact]
-    public async Task LoadRetriedAfterACorruptRecord_DoesNotWaitForItsOwnLease_AndReleasesIt()
+    public async Task CorruptRecord_StartsANewSession_GivesItsLeaseUpAtOnce_AndIsLeftInRedis()
     {
-        var a = await StartNodeAsync(map: app =>
-        {
-            app.MapGet("/count", Count);
-            app.MapGet("/retry", async (HttpContext context) =>
-            {
-                await Assert.ThrowsAsync<SessionDataException>(() => context.LoadSessionAsync().AsTask());
-                await Assert.ThrowsAsync<SessionDataException>(() => context.LoadSessionAsync().AsTask());
-                return "corrupt twice";
-            });
-        });
+        var hold = new HoldGate();
+        var a = await StartNodeAsync(map: hold.Map);
         var cookie = await FirstVisitAsync(a);
         var id = SetCookies.IdOf(cookie);
         Assert.True(await Redis.StringSetAsync(Prefix + id, "{not json", TimeSpan.FromMinutes(1)));
 
-        Assert.Equal("corrupt twice", await a.GetStringAsync("/retry", cookie).Within("the retried load's response"));
-        await Bounded.UntilAsync(() => !Redis.KeyExists(LockKey(id)), "the lease to be released"); // released in the background as the request failed
-        Assert.Equal(2, a.Store.Count("lease"));
+        var held = a.SendAsync("/hold", cookie);
+        await hold.Inside;
+
+        // The request went on with a new session: the corrupt one's lease is already given up, while it still runs.
+        Assert.False(await Redis.KeyExistsAsync(LockKey(id)));
+        hold.Release();
+        using var response = await held.Within("the held request's response");
+        Assert.Equal("1", await response.Content.ReadAsStringAsync());
+        Assert.NotEqual(id, SetCookies.IdOf(SetCookies.Pair(response)));
+        Assert.Equal("{not json", (string?)await Redis.StringGetAsync(Prefix + id));
+        Assert.Equal(1, a.Store.Count("lease"));
     }
 
     [Fact]
@@ -635,8 +654,8 @@ public sealed class RedisSessionStoreLeaseTests : RedisTestsBase
 
         public ValueTask DestroyAsync(string id, CancellationToken cancellationToken) => inner.DestroyAsync(id, cancellationToken);
 
-        public ValueTask TouchAsync(string id, DateTimeOffset expires, CancellationToken cancellationToken) =>
-            inner.TouchAsync(id, expires, cancellationToken);
+        public ValueTask<bool> TouchAsync(string id, ReadOnlyMemory<byte> payload, DateTimeOffset expires, CancellationToken cancellationToken) =>
+            inner.TouchAsync(id, payload, expires, cancellationToken);
     }
 
     private static IServerSessionLeaseStore Store(SessionTestHost host) => (IServerSessionLeaseStore)host.Store.Inner;

@@ -128,7 +128,7 @@ public abstract class SessionStoreConformanceTests : StoreConformanceSuite<IServ
         await Store.SetAsync(id, new SessionRecord(Bytes("kept"), Start.AddSeconds(2)), None);
         var later = Start.AddHours(1).AddMilliseconds(7);
 
-        await Store.TouchAsync(id, later, None);
+        Assert.True(await Store.TouchAsync(id, Bytes("kept"), later, None));
         await PassAsync(Start.AddSeconds(2)); // past the old expiry, long before the new one
 
         var record = await Store.GetAsync(id, None);
@@ -138,11 +138,57 @@ public abstract class SessionStoreConformanceTests : StoreConformanceSuite<IServ
     }
 
     [Fact]
+    public async Task Touch_WithThePayloadAsRead_MovesTheExpiry()
+    {
+        var id = NewId();
+        await Store.SetAsync(id, new SessionRecord(Bytes("""{"visits":3,"__created":1764201600000}"""), Start.AddSeconds(2)), None);
+        var read = (await Store.GetAsync(id, None))!.Value.Payload.ToArray();
+        var later = Start.AddHours(1).AddMilliseconds(7);
+
+        Assert.True(await Store.TouchAsync(id, read, later, None));
+        Assert.True(await Store.TouchAsync(id, read, later.AddMinutes(1), None)); // a touch leaves the payload as it was
+        await PassAsync(Start.AddSeconds(2));
+
+        AssertExpiry(later.AddMinutes(1), (await Store.GetAsync(id, None))!.Value.Expires);
+    }
+
+    [Fact]
+    public async Task Touch_AfterASaveOfAnotherMaxAge_LeavesThatSavesLongerExpiry()
+    {
+        // Request A reads the session; request B saves it with a 30-day MaxAge ("remember me"); A's touch comes last.
+        var id = NewId();
+        await Store.SetAsync(id, new SessionRecord(Bytes("""{"user":"ada","__created":1764201600000}"""), Start.AddHours(1)), None);
+        var read = (await Store.GetAsync(id, None))!.Value.Payload.ToArray();
+        var saved = Start.AddDays(30).AddMilliseconds(3);
+        await Store.SetAsync(id, new SessionRecord(Bytes("""{"user":"ada","__created":1764201600000,"__maxAge":2592000000}"""), saved), None);
+
+        Assert.False(await Store.TouchAsync(id, read, Start.AddDays(1), None));
+
+        AssertExpiry(saved, (await Store.GetAsync(id, None))!.Value.Expires);
+    }
+
+    [Fact]
+    public async Task Touch_AfterASaveOfOtherValues_LeavesThatSavesShorterExpiry()
+    {
+        var id = NewId();
+        await Store.SetAsync(id, new SessionRecord(Bytes("""{"user":"ada","__created":1764201600000}"""), Start.AddHours(1)), None);
+        var read = (await Store.GetAsync(id, None))!.Value.Payload.ToArray();
+        var saved = Start.AddMinutes(5).AddMilliseconds(3);
+        await Store.SetAsync(id, new SessionRecord(Bytes("""{"user":null,"__created":1764201600000}"""), saved), None);
+
+        Assert.False(await Store.TouchAsync(id, read, Start.AddDays(1), None));
+
+        var record = await Store.GetAsync(id, None);
+        AssertExpiry(saved, record!.Value.Expires);
+        Assert.Equal("""{"user":null,"__created":1764201600000}""", System.Text.Encoding.UTF8.GetString(record.Value.Payload.Span));
+    }
+
+    [Fact]
     public async Task TouchingAnUnknownId_CreatesNothing()
     {
         var id = NewId();
 
-        await Store.TouchAsync(id, Start.AddHours(1), None);
+        Assert.False(await Store.TouchAsync(id, Bytes("{}"), Start.AddHours(1), None));
 
         Assert.Null(await Store.GetAsync(id, None));
     }
@@ -155,7 +201,7 @@ public abstract class SessionStoreConformanceTests : StoreConformanceSuite<IServ
         Assert.NotNull(await Store.GetAsync(id, None));
         await PassAsync(Start.AddSeconds(2));
 
-        await Store.TouchAsync(id, Start.AddHours(1), None);
+        Assert.False(await Store.TouchAsync(id, Bytes("gone"), Start.AddHours(1), None));
 
         Assert.Null(await Store.GetAsync(id, None));
     }
@@ -168,7 +214,7 @@ public abstract class SessionStoreConformanceTests : StoreConformanceSuite<IServ
         Assert.NotNull(await Store.GetAsync(id, None));
         await Store.DestroyAsync(id, None);
 
-        await Store.TouchAsync(id, Start.AddHours(1), None);
+        Assert.False(await Store.TouchAsync(id, Bytes("gone"), Start.AddHours(1), None));
 
         Assert.Null(await Store.GetAsync(id, None));
     }

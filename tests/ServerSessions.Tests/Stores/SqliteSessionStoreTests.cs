@@ -133,10 +133,10 @@ public sealed class SqliteSessionStoreTests : IDisposable
         Assert.NotNull(await store.GetAsync("touched", None));
         Assert.Equal(3, store.Cache!.Count); // all three cached now
 
-        await store.TouchAsync("touched", Start.AddMinutes(30), None);
+        await store.TouchAsync("touched", Bytes("t"), Start.AddMinutes(30), None);
         await store.DestroyAsync("destroyed", None);
         _time.SetUtcNow(Start.AddMinutes(20));
-        await store.TouchAsync("lapsed", Start.AddMinutes(40), None); // too late: a touch does not revive
+        await store.TouchAsync("lapsed", Bytes("l"), Start.AddMinutes(40), None); // too late: a touch does not revive
 
         Assert.Equal(Start.AddMinutes(30), (await store.GetAsync("touched", None))?.Expires);
         Assert.Null(await store.GetAsync("destroyed", None));

@@ -371,6 +371,7 @@ public sealed class StartupTests : IDisposable
             ["Session:AbsoluteTimeout"] = "400.00:00:00",
             ["Session:Cookie:MaxAge"] = "400.00:00:00",
             ["Session:LockTimeout"] = "1.00:00:00",
+            ["Session:MaxHoldTime"] = "1.00:00:00",
             ["Session:StoreTimeout"] = "1.00:00:00",
             ["Session:Memory:SweepInterval"] = "1.00:00:00",
         });

@@ -77,7 +77,9 @@ internal sealed class HeldLease
             {
                 var held = new HeldLease(store, leases, id, holder, duration, hold, logger);
                 var period = duration / 3;
-                held._renewal = time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, held.UntilNextTick(period), period);
+                // Started only once assigned: a first tick due at once (the hold already over) must find the timer to end it.
+                held._renewal = time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, Timeout.InfiniteTimeSpan, period);
+                held._renewal.Change(held.UntilNextTick(period), period);
 
                 // The contract says stores hide expired sessions; don't trust a clock-skewed one to.
                 return (held, lease.Record is { } r && r.Expires > now ? r : null);

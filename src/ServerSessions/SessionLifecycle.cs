@@ -190,6 +190,9 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
 
                 _storeExpiryCurrent = true;
                 break;
+            case StoreStep.Touch:
+                cookie = CookieStep.None; // the touch was skipped: no cookie may promise an expiry the store never got
+                break;
             case StoreStep.Destroy:
                 await DestroyStoredAsync(cancellationToken);
                 break;
@@ -265,14 +268,15 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             }
             else
             {
+                // A session an express app wrote has no __created: the first request that holds it stores one, before it
+                // counts as loaded (a failed write leaves nothing a retried load could mistake for a loaded session).
+                var now = Now();
+                _storedPayload = payload.CreatedUnixMs == 0 && _turn is not null
+                    ? await _turn.StoreCreationTimeAsync(cookieId, payload, now, record.Expires, cancellationToken)
+                    : record.Payload;
                 _storedId = cookieId;
-                _storedPayload = record.Payload;
-                _contents.Load(cookieId, payload, Now(), options.Resave);
+                _contents.Load(cookieId, payload, now, options.Resave);
                 runtime.Logger.SessionLoaded(new SessionLogId(cookieId));
-                if (payload.CreatedUnixMs == 0 && _turn is not null)
-                {
-                    _storedPayload = await _turn.StoreCreationTimeAsync(cookieId, _contents.Serialize(), record.Expires, cancellationToken);
-                }
             }
         }
 
@@ -336,13 +340,9 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
 
         var record = new SessionRecord(payload, StoreExpiry(now));
-        if (_turn?.LeaseOn(id) is { } lease)
+        if (_turn is not null)
         {
-            await lease.SaveAsync(record, releaseLease, cancellationToken);
-            if (releaseLease)
-            {
-                _turn.Released(lease);
-            }
+            await _turn.SaveAsync(id, record, releaseLease, cancellationToken);
         }
         else
         {
@@ -365,12 +365,9 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
 
         _turn?.ThrowIfHeldTooLong();
-
-        // Under a lease the delete checks it too, like a save: a holder whose lease lapsed must not delete (destroy,
-        // regenerate) what a newer holder wrote.
-        if (_turn?.LeaseOn(_storedId) is { } lease)
+        if (_turn is not null)
         {
-            await lease.DestroyAsync(cancellationToken);
+            await _turn.DestroyAsync(_storedId, cancellationToken);
         }
         else
         {

@@ -67,10 +67,17 @@ internal sealed class SessionPayload
                 switch (member)
                 {
                     case CreatedKey:
+                        // Past this the expiry arithmetic (created + a lifetime) would overflow: a 500 on every request.
                         created = Int64(raw);
+                        if (created < 0 || created > MaxCreatedUnixMs)
+                        {
+                            throw new SessionDataException("The stored session's __created is not a time between 1970 and 9000.");
+                        }
+
                         break;
                     case MaxAgeKey:
-                        maxAge = Int64(raw);
+                        // Another app (express's originalMaxAge) may have stored any number: held to the cookie lifetime cap.
+                        maxAge = Math.Clamp(Int64(raw), 0, MaxMaxAgeMs);
                         break;
                     default:
                         values[member] = raw.ToArray();
@@ -98,6 +105,10 @@ internal sealed class SessionPayload
             throw new SessionDataException("The stored session has a member name that is not valid UTF-8.");
         }
     }
+
+    private static readonly long MaxCreatedUnixMs = new DateTimeOffset(9000, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+    private static readonly long MaxMaxAgeMs = (long)ServerSessionOptionsValidator.MaxLifetime.TotalMilliseconds;
 
     private static long Int64(ReadOnlySpan<byte> raw)
     {

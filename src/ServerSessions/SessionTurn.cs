@@ -73,25 +73,17 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     public HeldLease? LeaseOn(string id) => _lease is { } lease && lease.Id == id ? lease : null;
 
     /// <summary>
-    /// Stores the creation time of a session express-session wrote (it keeps none): <paramref name="payload"/>, the session
-    /// as loaded with this load as its creation, under the turn (the lease, or the lock), with its expiry kept as
+    /// Stores the creation time of a session express-session wrote (it keeps none): the <paramref name="stored"/> session
+    /// with <paramref name="now"/> as its creation, under the turn (the lease, or the lock), with its expiry kept as
     /// <paramref name="expires"/> (this is no touch). Once per session, so its absolute timeout counts from here rather
     /// than from every later load. Only a turn's holder may: a request without one (read-only, LastWriteWins) would write
     /// its unchanged copy over a save made meanwhile. Returns the payload now stored.
     /// </summary>
-    public async Task<byte[]> StoreCreationTimeAsync(string id, byte[] payload, DateTimeOffset expires, CancellationToken cancellationToken)
+    public async Task<byte[]> StoreCreationTimeAsync(string id, SessionPayload stored, DateTimeOffset now, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         ThrowIfHeldTooLong();
-        var record = new SessionRecord(payload, expires);
-        if (LeaseOn(id) is { } lease)
-        {
-            await lease.SaveAsync(record, release: false, cancellationToken);
-        }
-        else
-        {
-            await runtime.GuardedStore.SetAsync(id, record, cancellationToken);
-        }
-
+        var payload = SessionPayload.Serialize(stored.Values, now.ToUnixTimeMilliseconds(), stored.MaxAgeMs);
+        await SaveAsync(id, new SessionRecord(payload, expires), releaseLease: false, cancellationToken);
         runtime.Logger.CreationTimeStored(new SessionLogId(id));
         return payload;
     }
@@ -108,8 +100,40 @@ internal sealed class SessionTurn(SessionRuntime runtime)
         }
     }
 
+    /// <summary>
+    /// Saves <paramref name="id"/> in this turn: under the lease when the request holds one (a holder whose lease lapsed
+    /// must not overwrite what a newer holder wrote), giving it up with the save when asked; else under the lock alone.
+    /// </summary>
+    public async Task SaveAsync(string id, SessionRecord record, bool releaseLease, CancellationToken cancellationToken)
+    {
+        if (LeaseOn(id) is not { } lease)
+        {
+            await runtime.GuardedStore.SetAsync(id, record, cancellationToken);
+            return;
+        }
+
+        await lease.SaveAsync(record, releaseLease, cancellationToken);
+        if (releaseLease)
+        {
+            Released(lease);
+        }
+    }
+
+    /// <summary>Deletes <paramref name="id"/> in this turn: under the lease too when the request holds one, like a save.</summary>
+    public async Task DestroyAsync(string id, CancellationToken cancellationToken)
+    {
+        if (LeaseOn(id) is { } lease)
+        {
+            await lease.DestroyAsync(cancellationToken);
+        }
+        else
+        {
+            await runtime.GuardedStore.DestroyAsync(id, cancellationToken);
+        }
+    }
+
     /// <summary>Notes that a save under the lease gave it up too.</summary>
-    public void Released(HeldLease lease)
+    private void Released(HeldLease lease)
     {
         _lease = null;
         _releasedLeaseId = lease.Id;

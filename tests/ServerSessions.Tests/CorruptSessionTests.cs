@@ -90,6 +90,43 @@ public sealed class CorruptSessionTests
     }
 
     [Theory]
+    [InlineData("{\"visits\":5,\"__created\":9223372036854775807}")]
+    [InlineData("{\"visits\":5,\"__created\":-1}")]
+    public async Task CreationTimeOutOfRange_IsACorruptSession_NotAnErrorOnEveryRequest(string stored)
+    {
+        var log = new LogLines();
+        await using var host = await StartAsync(log);
+        var pair = await VisitCounter.FirstVisitAsync(host);
+        var id = SetCookies.IdOf(pair);
+        var bytes = Encoding.UTF8.GetBytes(stored);
+        await host.Memory.SetAsync(id, new SessionRecord(bytes, host.Time.GetUtcNow().AddHours(1)), default);
+
+        using var response = await host.SendAsync("/count", pair);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("1", await response.Content.ReadAsStringAsync()); // a fresh session, not a 500 until it expires
+        Assert.Equal(bytes, (await host.Memory.GetAsync(id, default))!.Value.Payload.ToArray());
+        Assert.Contains("__created", Assert.Single(log.WithEvent(2060)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MaxAgeBeyondTheCookieLifetimeCap_IsHeldToIt_AndTheSessionCountsOn()
+    {
+        await using var host = await StartAsync(new LogLines());
+        var pair = await VisitCounter.FirstVisitAsync(host);
+        var id = SetCookies.IdOf(pair);
+        var stored = $"{{\"visits\":5,\"__created\":{host.Time.GetUtcNow().ToUnixTimeMilliseconds()},\"__maxAge\":{long.MaxValue}}}";
+        await host.Memory.SetAsync(id, new SessionRecord(Encoding.UTF8.GetBytes(stored), host.Time.GetUtcNow().AddHours(1)), default);
+
+        using var response = await host.SendAsync("/count", pair);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("6", await response.Content.ReadAsStringAsync());
+        var expires = (await host.Memory.GetAsync(id, default))!.Value.Expires;
+        Assert.True(expires <= host.Time.GetUtcNow().AddDays(400), $"stored until {expires:O}, past the 400-day cap");
+    }
+
+    [Theory]
     [InlineData("[\"foo\",\"bar\"]", "not a JSON object")]
     [InlineData("{\"__created\":\"yesterday\"}", "reserved member")]
     [InlineData("{\"a\":1} trailing", "not valid JSON (line 1, byte")]

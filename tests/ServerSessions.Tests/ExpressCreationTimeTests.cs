@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerSessions.Sqlite;
 using ServerSessions.Tests.Infrastructure;
@@ -89,10 +90,34 @@ public sealed class ExpressCreationTimeTests
         Assert.Equal("{\"user\":\"ada\"}", Encoding.UTF8.GetString((await host.Memory.GetAsync(id, default))!.Value.Payload.Span));
     }
 
-    private static Task<SessionTestHost> StartAsync(Func<TimeProvider, IServerSessionStore>? store) =>
+    [Fact]
+    public async Task FailedCreationTimeWrite_LeavesTheSessionUnloaded_SoARetriedLoadStoresIt_AndTheChangeIsSaved()
+    {
+        SessionTestHost? self = null;
+        await using var host = await StartAsync(store: null, app => app.MapGet("/retry", async (HttpContext context) =>
+        {
+            self!.Store.Failures["set"] = new InvalidOperationException("the store is down");
+            await Assert.ThrowsAsync<SessionStoreException>(() => context.LoadSessionAsync().AsTask());
+            self.Store.Failures.Clear();
+            var session = await context.LoadSessionAsync(); // must load again, not find a half-loaded session
+            session.Set("user", "grace");
+            return session.Get<string>("user");
+        }));
+        self = host;
+        var (pair, id) = await StoreAsExpressWouldAsync(host);
+
+        Assert.Equal("grace", await host.GetStringAsync("/retry", pair));
+
+        var stored = SessionPayload.Parse((await host.Memory.GetAsync(id, default))!.Value.Payload.Span);
+        Assert.Equal("\"grace\"", Encoding.UTF8.GetString(stored.Values["user"])); // the change was saved
+        Assert.NotEqual(0, stored.CreatedUnixMs);
+    }
+
+    private static Task<SessionTestHost> StartAsync(Func<TimeProvider, IServerSessionStore>? store, Action<WebApplication>? more = null) =>
         SessionTestHost.StartAsync(
             app =>
             {
+                more?.Invoke(app);
                 app.MapGet("/login", (ServerSession session) => session.Set("user", "ada"));
                 app.MapGet("/read", (ServerSession session) => session.Get<string>("user") ?? "nobody");
                 app.MapGet("/read-only", (ServerSession session) => session.Get<string>("user") ?? "nobody")

@@ -97,18 +97,18 @@ public sealed class SecretFileTests : IDisposable
         var path = Path.Combine(_folder, "session-secret");
         File.WriteAllText(path, Secret);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        var log = new CapturedLog();
+        var log = new LogLines();
         using var app = StartupTests.Build(new() { ["Session:SecretFile"] = path }, log: log);
 
         app.UseServerSessions();
 
         const string id = "abcdefghijklmnopqrstuvwxyz012345";
         Assert.Equal(new CookieSigner([Secret]).Sign(id), app.Services.GetRequiredService<SessionRuntime>().Signer.Sign(id));
-        var warning = Assert.Single(log.Entries, e => e.EventId == 2072);
+        var warning = Assert.Single(log.All, e => e.EventId == 2072);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains(path, warning.Message, StringComparison.Ordinal);
         Assert.Contains("644", warning.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(log.Entries, e => e.Message.Contains(Secret, StringComparison.Ordinal));
+        Assert.DoesNotContain(log.All, e => e.Message.Contains(Secret, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -117,12 +117,12 @@ public sealed class SecretFileTests : IDisposable
         var path = Path.Combine(_folder, "session-secret");
         File.WriteAllText(path, Secret);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var log = new CapturedLog();
+        var log = new LogLines();
         using var app = StartupTests.Build(new() { ["Session:SecretFile"] = path }, log: log);
 
         app.UseServerSessions();
 
-        Assert.DoesNotContain(log.Entries, e => e.EventId == 2072);
+        Assert.DoesNotContain(log.All, e => e.EventId == 2072);
     }
 
     [Fact]

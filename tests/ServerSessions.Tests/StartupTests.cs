@@ -16,7 +16,7 @@ public sealed class StartupTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     internal static WebApplication Build(
-        Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<ServerSessionOptions>? configure = null, CapturedLog? log = null)
+        Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Action<ServerSessionOptions>? configure = null, LogLines? log = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
@@ -272,32 +272,32 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public void ShortSigningSecret_WithTheMigrationSetting_SignsWithIt_AndWarnsAtStart()
     {
-        var log = new CapturedLog();
+        var log = new LogLines();
         using var app = Build(new() { ["Session:Secret"] = "keyboard cat", ["Session:AllowShortSecretForMigration"] = "true" }, log: log);
         app.UseServerSessions();
 
         const string id = "abcdefghijklmnopqrstuvwxyz012345";
         Assert.Equal(new CookieSigner(["keyboard cat"]).Sign(id), app.Services.GetRequiredService<SessionRuntime>().Signer.Sign(id));
-        var warning = Assert.Single(log.Entries, e => e.EventId == 2070);
+        var warning = Assert.Single(log.All, e => e.EventId == 2070);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("Session:AllowShortSecretForMigration", warning.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("keyboard cat", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.All, e => e.Message.Contains("keyboard cat", StringComparison.Ordinal));
     }
 
     [Fact]
     public void ShortVerifyOnlySecret_StartsWithAWarningNamingIt()
     {
-        var log = new CapturedLog();
+        var log = new LogLines();
         using var app = Build(new() { ["Session:Secrets:0"] = "a-test-secret-of-at-least-32-bytes!!", ["Session:Secrets:1"] = "keyboard cat" }, log: log);
         app.UseServerSessions();
 
         var signer = app.Services.GetRequiredService<SessionRuntime>().Signer;
         Assert.True(signer.TryUnsign(new CookieSigner(["keyboard cat"]).Sign("abcdefghijklmnopqrstuvwxyz012345"), out _, out var current));
         Assert.False(current);
-        var warning = Assert.Single(log.Entries, e => e.EventId == 2071);
+        var warning = Assert.Single(log.All, e => e.EventId == 2071);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("Session:Secrets:1", warning.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("keyboard cat", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.All, e => e.Message.Contains("keyboard cat", StringComparison.Ordinal));
     }
 
     public static TheoryData<string, Dictionary<string, string?>> CookiesBrowsersDrop => new()

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,8 +18,8 @@ public sealed class WaitAndHoldLimitsTests
     public async Task RequestPastMaxWaiters_IsAnswered503AtOnce_WhileTheOthersWaitTheirTurn()
     {
         var hold = new HoldGate();
-        var lines = new ConcurrentQueue<(LogLevel Level, int Id, string Message)>();
-        await using var host = await SessionTestHost.StartAsync(hold.Map, o => o.MaxWaiters = 5, Collect(lines));
+        var log = new LogLines();
+        await using var host = await SessionTestHost.StartAsync(hold.Map, o => o.MaxWaiters = 5, log.AddTo);
         var cookie = await FirstVisitAsync(host);
         var holder = host.SendAsync("/hold", cookie);
         await hold.Inside;
@@ -46,11 +45,11 @@ public sealed class WaitAndHoldLimitsTests
         Assert.Equal("8", await host.GetStringAsync("/count", cookie)); // 1, the holder's 2, the five waiters' 3..7
 
         // The flood is logged once, as a warning with the session's hashed ID, not once per refused request.
-        var warning = Assert.Single(lines, line => line.Id == 2050);
+        var warning = Assert.Single(log.All, line => line.EventId == 2050);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.DoesNotContain(SetCookies.IdOf(cookie), warning.Message, StringComparison.Ordinal);
-        Assert.Equal(2, lines.Count(line => line.Id == 2051 && line.Level == LogLevel.Debug));
-        Assert.DoesNotContain(lines, line => line.Id == 2022); // not the per-request busy warning
+        Assert.Equal(2, log.All.Count(line => line.EventId == 2051 && line.Level == LogLevel.Debug));
+        Assert.DoesNotContain(log.All, line => line.EventId == 2022); // not the per-request busy warning
     }
 
     [Fact]
@@ -121,9 +120,9 @@ public sealed class WaitAndHoldLimitsTests
         // The defaults: a hold of 2 minutes, a wait of 10 seconds.
         var hold = new HoldGate();
         TimerWatch? timers = null;
-        var lines = new ConcurrentQueue<(LogLevel Level, int Id, string Message)>();
+        var log = new LogLines();
         await using var host = await SessionTestHost.StartAsync(
-            hold.Map, services: services => { TimerWatch.Install(watch => timers = watch)(services); Collect(lines)(services); });
+            hold.Map, services: services => { TimerWatch.Install(watch => timers = watch)(services); log.AddTo(services); });
         var cookie = await FirstVisitAsync(host);
         var holder = host.SendAsync("/hold", cookie);
         await hold.Inside;
@@ -146,8 +145,8 @@ public sealed class WaitAndHoldLimitsTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, late.StatusCode);
         Assert.NotNull(late.Headers.RetryAfter);
         Assert.Equal("3", await host.GetStringAsync("/count", cookie));
-        Assert.Single(lines, line => line is { Id: 2052, Level: LogLevel.Warning });
-        Assert.Single(lines, line => line is { Id: 2054, Level: LogLevel.Warning });
+        Assert.Single(log.All, line => line is { EventId: 2052, Level: LogLevel.Warning });
+        Assert.Single(log.All, line => line is { EventId: 2054, Level: LogLevel.Warning });
     }
 
     [Fact]
@@ -178,20 +177,28 @@ public sealed class WaitAndHoldLimitsTests
         Assert.Equal("3", await host.GetStringAsync("/count", cookie)); // not destroyed
     }
 
-    [Fact]
-    public async Task HolderPastMaxHoldTime_ThatChangedNothing_IsAnswered()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task HolderPastMaxHoldTime_ThatChangedNothing_IsAnswered_WithoutACookieForTheTouchItSkipped(bool rolling)
     {
         var hold = new HoldGate();
-        await using var host = await SessionTestHost.StartAsync(app =>
-        {
-            app.MapGet("/count", Count);
-            app.MapGet("/report", async (ServerSession session) =>
+        await using var host = await SessionTestHost.StartAsync(
+            app =>
             {
-                var visits = session.Get<int>("visits");
-                await hold.EnterAsync();
-                return visits;
+                app.MapGet("/count", Count);
+                app.MapGet("/report", async (ServerSession session) =>
+                {
+                    var visits = session.Get<int>("visits");
+                    await hold.EnterAsync();
+                    return visits;
+                });
+            },
+            o =>
+            {
+                o.Rolling = rolling;
+                o.Cookie.MaxAge = TimeSpan.FromHours(1);
             });
-        });
         var cookie = await FirstVisitAsync(host);
         var report = host.SendAsync("/report", cookie);
         await hold.Inside;
@@ -202,29 +209,9 @@ public sealed class WaitAndHoldLimitsTests
         using var response = await report.Within("the slow read's response");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("1", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains("Set-Cookie"), "a cookie promising an expiry the store never got");
         Assert.Equal("2", await host.GetStringAsync("/count", cookie));
     }
 
-    private static Action<IServiceCollection> Collect(ConcurrentQueue<(LogLevel Level, int Id, string Message)> lines) =>
-        services => services.AddSingleton<ILoggerFactory>(LoggerFactory.Create(logging =>
-            logging.AddProvider(new LineCollector(lines)).SetMinimumLevel(LogLevel.Trace)));
-
     private static SessionLocks Locks(SessionTestHost host) => host.Services.GetRequiredService<SessionRuntime>().Locks;
-
-    private sealed class LineCollector(ConcurrentQueue<(LogLevel Level, int Id, string Message)> lines) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue((logLevel, eventId.Id, formatter(state, exception)));
-
-        public void Dispose()
-        {
-        }
-    }
 }

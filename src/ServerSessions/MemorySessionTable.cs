@@ -58,8 +58,6 @@ internal sealed class MemorySessionTable
     /// <summary>The least recently used session's slot in <paramref name="segment"/>, or <see cref="None"/>.</summary>
     public int Oldest(Segment segment) => _segments[(int)segment].Oldest;
 
-    public Segment SegmentOf(int slot) => At(slot).Segment;
-
     /// <summary>The slot of <paramref name="id"/>'s session, or <see cref="None"/>.</summary>
     public int Find(string id)
     {

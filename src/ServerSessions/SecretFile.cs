@@ -118,7 +118,7 @@ internal static class SecretFile
                 "(it signs every session cookie, so it must stay the same), or set Session:Secret.", ex);
         }
 
-        if (Encoding.UTF8.GetByteCount(secret) < SigningSecretValidator.MinimumBytes)
+        if (SigningSecretValidator.IsShort(secret))
         {
             throw new InvalidOperationException(
                 $"The session secret file '{path}' holds fewer than {SigningSecretValidator.MinimumBytes} bytes, so it is not a secret " +

@@ -109,20 +109,6 @@ internal sealed class SessionLocks(ServerSessionOptions options, TimeProvider ti
         return new ValueTask<SessionHold>(WaitAsync(contention, waiter, cancellationToken));
     }
 
-    /// <summary>Whether <paramref name="hold"/> is still this session's, and not past Session:MaxHoldTime.</summary>
-    public bool Holds(SessionHold hold)
-    {
-        if (hold.Remaining(time) <= TimeSpan.Zero)
-        {
-            return false;
-        }
-
-        lock (_lock)
-        {
-            return _held.TryGetValue(hold.Id, out var holding) && holding.Hold.Token == hold.Token;
-        }
-    }
-
     /// <summary>Releases the session's lock, handing it to the next waiter if there is one; nothing if it was taken over.</summary>
     public void Release(SessionHold hold)
     {

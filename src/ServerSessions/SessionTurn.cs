@@ -53,9 +53,10 @@ internal sealed class SessionTurn(SessionRuntime runtime)
 
     /// <summary>
     /// Whether this request held its session for longer than Session:MaxHoldTime: the next request may have gone on, so
-    /// this one may write the session no more.
+    /// this one may write the session no more. Only the hold's own time decides: the lock is taken over only once it has
+    /// run out, so no shared lock need be asked.
     /// </summary>
-    public bool HeldTooLong => _hold is { } hold && !runtime.Locks.Holds(hold);
+    public bool HeldTooLong => _hold is { } hold && hold.Remaining(runtime.Time) <= TimeSpan.Zero;
 
     /// <summary>Refuses a write of a request that held its session for longer than Session:MaxHoldTime.</summary>
     /// <exception cref="SessionBusyException">It did: nothing is written.</exception>

@@ -92,6 +92,8 @@ internal sealed partial class SignInClient(AppProcess app) : IDisposable
             request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(cookie => $"{cookie.Key}={cookie.Value}")));
         }
 
+        // As a browser asks for a page: a challenge then redirects to /login rather than answering 401.
+        request.Headers.Add("Accept", "text/html,application/xhtml+xml");
         if (ForwardedFor is not null)
         {
             request.Headers.Add("X-Forwarded-For", ForwardedFor);

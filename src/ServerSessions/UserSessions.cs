@@ -254,17 +254,7 @@ public sealed class UserSessions
         return Convert.ToBase64String(mac[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
-    private static SessionPayload? Parse(SessionRecord record)
-    {
-        try
-        {
-            return SessionPayload.Parse(record.Payload.Span);
-        }
-        catch (SessionDataException)
-        {
-            return null;
-        }
-    }
+    private static SessionPayload? Parse(SessionRecord record) => SessionPayload.TryParse(record.Payload.Span);
 
     private InvalidOperationException NoIndex() => new(
         $"The session store '{_runtime.StoreName}' keeps no index of users' sessions (IServerSessionIndexStore), so they cannot be listed or revoked. " +

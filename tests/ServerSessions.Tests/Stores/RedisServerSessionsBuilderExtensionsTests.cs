@@ -70,6 +70,10 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
     [Theory]
     [InlineData("Session:Redis:Configuration", "127.0.0.1:6379,notAnOption=1")]
     [InlineData("Session:Redis:KeyPrefix", "{sess}:")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "sess:users:")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "se")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "{users}:")]
     [InlineData("Session:Redis:OperationTimeout", "00:00:00")]
     public void InvalidValue_IsAStartupError_NamingTheSetting(string key, string value)
     {

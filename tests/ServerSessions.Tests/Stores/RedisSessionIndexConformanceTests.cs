@@ -103,6 +103,9 @@ public abstract class RedisSessionIndexConformanceTests : SessionIndexStoreConfo
         var key = Redis.IndexKey(user).ToString();
         Assert.DoesNotContain("alice", key, StringComparison.OrdinalIgnoreCase);
         Assert.True(await Direct.KeyExistsAsync(key));
+
+        // The README's example: the SHA-256 of the name's UTF-16 code units, in hex.
+        Assert.Equal(IndexPrefix + "{dfb6f541ef82e9100159f12a84e635d4dce04b31004d05980fc3cae9f5a19737}", Redis.IndexKey("alice").ToString());
     }
 }
 

@@ -204,7 +204,6 @@ public abstract class SessionIndexStoreConformanceTests : StoreConformanceSuite<
     }
 
     [Fact]
-    [Trait("Clock", "Real")]
     public async Task EntryPastItsExpiry_IsNeverListed()
     {
         var user = NewUser();
@@ -219,7 +218,6 @@ public abstract class SessionIndexStoreConformanceTests : StoreConformanceSuite<
     }
 
     [Fact]
-    [Trait("Clock", "Real")]
     public async Task ExpiredEntries_AreDeleted_NotJustHidden()
     {
         var user = NewUser();
@@ -236,7 +234,6 @@ public abstract class SessionIndexStoreConformanceTests : StoreConformanceSuite<
     }
 
     [Fact]
-    [Trait("Clock", "Real")]
     public async Task AUserWhoseEntriesAllExpired_HasNothingStored()
     {
         var user = NewUser();

@@ -21,4 +21,26 @@ internal static class SessionIndexTable
     public const string Delete = "DELETE FROM session_index WHERE user = $user AND id = $id";
 
     public const string Sweep = "DELETE FROM session_index WHERE (user, id) IN (SELECT user, id FROM session_index WHERE expires <= $now LIMIT $limit)";
+
+    /// <summary>
+    /// What the <c>user</c> column holds for <paramref name="user"/>: the text, or, for a string UTF-8 cannot hold (a lone
+    /// surrogate, which SQLite's conversion would make U+FFFD, the same as another user's name), its UTF-16 code units as
+    /// a blob, which never equals any text.
+    /// </summary>
+    public static object UserKey(string user)
+    {
+        for (var i = 0; i < user.Length; i++)
+        {
+            if (char.IsHighSurrogate(user[i]) && i + 1 < user.Length && char.IsLowSurrogate(user[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(user[i]))
+            {
+                return System.Runtime.InteropServices.MemoryMarshal.AsBytes(user.AsSpan()).ToArray();
+            }
+        }
+
+        return user;
+    }
 }

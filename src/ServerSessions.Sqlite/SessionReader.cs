@@ -24,7 +24,7 @@ internal sealed class SessionReader : IDisposable
         _select.Prepare();
         _selectIndex = connection.CreateCommand();
         _selectIndex.CommandText = SessionIndexTable.Select;
-        _user = _selectIndex.Parameters.Add("$user", SqliteType.Text);
+        _user = _selectIndex.Parameters.Add(new SqliteParameter { ParameterName = "$user" }); // text or blob: SessionIndexTable.UserKey
         _indexNow = _selectIndex.Parameters.Add("$now", SqliteType.Integer);
         _selectIndex.Prepare();
     }
@@ -46,7 +46,7 @@ internal sealed class SessionReader : IDisposable
     /// <summary>Reads <paramref name="user"/>'s index entries that expire after <paramref name="now"/> (Unix milliseconds).</summary>
     public IReadOnlyList<IndexedSession> ReadIndex(string user, long now)
     {
-        _user.Value = user;
+        _user.Value = SessionIndexTable.UserKey(user);
         _indexNow.Value = now;
         using var reader = _selectIndex.ExecuteReader();
         var entries = new List<IndexedSession>();

@@ -288,13 +288,13 @@ internal sealed class SessionWriter : IDisposable
             WriteKind.Sweep => Bind(_sweep, now, operation.Value),
             WriteKind.Index => Bind(
                 _index,
-                operation.User,
+                SessionIndexTable.UserKey(operation.User!),
                 operation.Id,
                 operation.Entry.LastSeen.ToUnixTimeMilliseconds(),
                 operation.Entry.Expires.ToUnixTimeMilliseconds(),
                 (object?)operation.Entry.UserAgent ?? DBNull.Value,
                 (object?)operation.Entry.ClientAddress ?? DBNull.Value),
-            WriteKind.Unindex => Bind(_unindex, operation.User, operation.Id),
+            WriteKind.Unindex => Bind(_unindex, SessionIndexTable.UserKey(operation.User!), operation.Id),
             WriteKind.SweepIndex => Bind(_sweepIndex, now, operation.Value),
             _ => throw new InvalidOperationException($"Unknown write {operation.Kind}."),
         };

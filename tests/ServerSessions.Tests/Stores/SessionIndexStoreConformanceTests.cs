@@ -23,6 +23,9 @@ public abstract class SessionIndexStoreConformanceTests : StoreConformanceSuite<
     [
         "alice", "alic", "alice:", "alice ", " alice", "Alice", "{alice}", "alice}", "{", "}", ":", " ", "", "a:b", "a{b}c",
         "ålïce", "日本語のユーザー", "emoji 🙂", new string('x', 1024), "sess:alice", "alice\u0000", "a\nb",
+
+        // A lone surrogate, which UTF-8 cannot hold (an encoder makes it U+FFFD), beside U+FFFD itself.
+        "lone\uD800", "lone\uFFFD",
     ];
 
     /// <summary>

@@ -60,6 +60,8 @@ internal sealed class FormBrowser(AppProcess home) : IDisposable
     private async Task<WebPage> SendAsync(HttpMethod method, string path, HttpContent? content, AppProcess? at)
     {
         using var request = new HttpRequestMessage(method, new Uri((at ?? home).BaseAddress, path)) { Content = content };
+        // As a browser asks for a page: a challenge then redirects to the login page rather than answering 401.
+        request.Headers.Add("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
         if (_cookies.Count > 0)
         {
             request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}")));

@@ -86,7 +86,7 @@ internal sealed class ServerSessionAuthenticationHandler(
 
         var returnUrl = IsLocal(properties.RedirectUri) ? properties.RedirectUri! : OriginalPathBase + OriginalPath + Request.QueryString;
         Response.Headers.CacheControl = "no-store";
-        Response.Redirect(BuildRedirectUri(Options.LoginPath + QueryString.Create(Options.ReturnUrlParameter, returnUrl)));
+        Response.Redirect(OriginalPathBase + Options.LoginPath + QueryString.Create(Options.ReturnUrlParameter, returnUrl));
         return Task.CompletedTask;
     }
 

@@ -1,12 +1,14 @@
 using System.Net;
 using ServerSessions.Testing;
+using VisitTracker.Tests.SignIn;
 
 namespace VisitTracker.Tests.EndToEnd;
 
 /// <summary>
 /// VisitTracker and the interop NestJS app (express-session, connect-redis, Passport's local strategy) on one Redis
 /// with one secret keep one user signed in across both: each stores the user where Passport does
-/// (<c>passport: { user: "NAME" }</c>), each checks passwords its own way, the user created in both.
+/// (<c>passport: { user: "NAME" }</c>), each checks passwords its own way, the user created in both. One browser
+/// (one cookie jar) goes between the apps, as a browser's cookies ignore the port.
 /// </summary>
 [Trait("Clock", "Real")]
 public sealed class PassportInteropTests
@@ -19,30 +21,28 @@ public sealed class PassportInteropTests
     public async Task SignedInByNest_IsSignedInOnVisitTracker_AndSigningOutThereSignsOutOfNest()
     {
         await using var apps = await Apps.StartAsync();
-        using var browser = new FormBrowser(apps.Nest);
+        using var browser = new SignInClient(apps.Nest);
         Assert.Equal((null, 1), await browser.WhoAmIAsync(apps.Nest));
-        var anonymous = browser.Cookie("connect.sid");
+        var anonymous = browser.SessionCookie;
 
         await browser.LogInAsync(apps.Nest, User, Password);
 
-        var signedIn = browser.Cookie("connect.sid")!;
+        var signedIn = browser.SessionCookie!;
         Assert.NotEqual(anonymous, signedIn); // Passport 0.7 regenerates the session at login
         await apps.AssertPassportUserAsync(signedIn, User);
         var home = await browser.GetAsync("/", apps.VisitTracker);
-        Assert.True(home.Status == HttpStatusCode.OK, $"{home}\n{apps.VisitTracker.Output}");
-        Assert.Equal(User, VisitTrackerSignIn.GreetingIn(home.Body));
-        Assert.Equal(2, apps.VisitTracker.CountIn(home.Body)); // the count Passport kept through its regeneration, plus this visit
+        home.AssertStatus(HttpStatusCode.OK);
+        Assert.Equal(User, home.Greeted);
+        Assert.Equal(2, home.Count); // the count Passport kept through its regeneration, plus this visit
         var account = await browser.GetAsync("/account", apps.VisitTracker);
-        Assert.True(account.Status == HttpStatusCode.OK, $"{account}\n{apps.VisitTracker.Output}");
-        var sessions = VisitTrackerSignIn.SessionsIn(account.Body);
-        Assert.True(sessions.Count == 2 && sessions.Count(s => s.IsCurrent) == 1,
-            $"/account lists the NestJS sign-in as the current session beside the registration's:\n{account.Body}");
+        account.AssertStatus(HttpStatusCode.OK);
+        Assert.True(account.Sessions.Count == 2 && account.Sessions.Count(s => s.Current) == 1,
+            $"/account lists the NestJS sign-in as the current session beside the registration's:\n{account.Html}");
 
-        await browser.SignOutAsync(apps.VisitTracker);
+        (await browser.PostAsync("/logout", [], at: apps.VisitTracker)).AssertRedirect(HttpStatusCode.SeeOther, "/");
 
         Assert.Equal((null, 1), await browser.WhoAmIAsync(apps.Nest));
-        using var replay = new FormBrowser(apps.Nest);
-        replay.SetCookie("connect.sid", signedIn);
+        using var replay = new SignInClient(apps.Nest) { SessionCookie = signedIn };
         Assert.Null((await replay.WhoAmIAsync(apps.Nest)).User);
     }
 
@@ -50,46 +50,39 @@ public sealed class PassportInteropTests
     public async Task SignedInOnVisitTracker_IsSignedInOnNest_AndLoggingOutThereSignsOutOfVisitTracker()
     {
         await using var apps = await Apps.StartAsync();
-        using var browser = new FormBrowser(apps.VisitTracker);
-        Assert.Equal(1, apps.VisitTracker.CountIn((await browser.GetAsync("/")).Body));
+        using var browser = new SignInClient(apps.VisitTracker);
+        Assert.Equal(1, (await browser.HomeAsync()).Count);
 
-        await browser.SignInAsync(apps.VisitTracker, User, Password);
+        (await browser.LoginAsync(User, Password)).AssertRedirect(HttpStatusCode.SeeOther, "/");
 
-        var signedIn = browser.Cookie("connect.sid")!;
+        var signedIn = browser.SessionCookie!;
         await apps.AssertPassportUserAsync(signedIn, User);
         Assert.Equal((User, 2), await browser.WhoAmIAsync(apps.Nest));
 
         await browser.LogOutAsync(apps.Nest);
 
-        var home = await browser.GetAsync("/", apps.VisitTracker);
-        Assert.True(home.Status == HttpStatusCode.OK, $"{home}\n{apps.VisitTracker.Output}");
-        Assert.Null(VisitTrackerSignIn.GreetingIn(home.Body));
-        using var replay = new FormBrowser(apps.VisitTracker);
-        replay.SetCookie("connect.sid", signedIn);
-        var account = await replay.GetAsync("/account");
-        Assert.True(account.Status == HttpStatusCode.Redirect && account.Location == "/login?returnUrl=%2Faccount",
-            $"The cookie Passport logged out of, on VisitTracker's /account: {account}\n{apps.VisitTracker.Output}");
+        Assert.Null((await browser.HomeAsync()).Greeted);
+        using var replay = new SignInClient(apps.VisitTracker) { SessionCookie = signedIn };
+        (await replay.GetAsync("/account")).AssertRedirect(HttpStatusCode.Redirect, "/login?returnUrl=%2Faccount");
     }
 
     [Fact]
     public async Task NestSignInSeenByVisitTracker_IsEndedBySignOutEverywhereElse()
     {
         await using var apps = await Apps.StartAsync();
-        using var nestBrowser = new FormBrowser(apps.Nest);
+        using var nestBrowser = new SignInClient(apps.Nest);
         await nestBrowser.LogInAsync(apps.Nest, User, Password);
         // VisitTracker's first sight of the NestJS sign-in adds it to the user's index.
-        Assert.Equal(User, VisitTrackerSignIn.GreetingIn((await nestBrowser.GetAsync("/", apps.VisitTracker)).Body));
-        var account = await apps.Registrar.GetAsync("/account", apps.VisitTracker);
-        var sessions = VisitTrackerSignIn.SessionsIn(account.Body);
-        Assert.True(sessions.Count == 2 && sessions.Count(s => s.IsCurrent) == 1,
-            $"/account lists the registration's session and the NestJS sign-in:\n{account}\n{apps.VisitTracker.Output}");
+        Assert.Equal(User, (await nestBrowser.GetAsync("/", apps.VisitTracker)).Greeted);
+        var account = await apps.Registrar.GetAsync("/account");
+        Assert.True(account.Sessions.Count == 2 && account.Sessions.Count(s => s.Current) == 1,
+            $"/account lists the registration's session and the NestJS sign-in:\n{account.Html}\n{apps.VisitTracker.Output}");
 
-        var revoked = await apps.Registrar.SubmitAsync(account.Form("/account/sessions/revoke-others"), at: apps.VisitTracker);
+        (await apps.Registrar.PostAsync("/account/sessions/revoke-others", [])).AssertRedirect(HttpStatusCode.SeeOther, "/account");
 
-        Assert.True(revoked.Status == HttpStatusCode.SeeOther && revoked.Location == "/account", $"{revoked}\n{apps.VisitTracker.Output}");
         Assert.Null((await nestBrowser.WhoAmIAsync(apps.Nest)).User);
-        var after = VisitTrackerSignIn.SessionsIn((await apps.Registrar.GetAsync("/account", apps.VisitTracker)).Body);
-        Assert.True(after is [{ IsCurrent: true }], $"{after.Count} sessions listed after signing out everywhere else, not the current one alone.");
+        var after = (await apps.Registrar.GetAsync("/account")).Sessions;
+        Assert.True(after is [{ Current: true }], $"{after.Count} sessions listed after signing out everywhere else, not the current one alone.");
     }
 
     /// <summary>
@@ -105,7 +98,7 @@ public sealed class PassportInteropTests
         public NestAppProcess Nest { get; private set; } = null!;
 
         /// <summary>The browser that registered the user on VisitTracker: another session of theirs.</summary>
-        public FormBrowser Registrar { get; private set; } = null!;
+        public SignInClient Registrar { get; private set; } = null!;
 
         public static async Task<Apps> StartAsync()
         {
@@ -115,8 +108,8 @@ public sealed class PassportInteropTests
                 apps._redis = await RedisServer.StartAsync();
                 apps.VisitTracker = await VisitTrackerProcess.StartOnRedisAsync(apps._redis, Secret);
                 apps.Nest = await NestAppProcess.StartAsync(apps._redis, Secret);
-                apps.Registrar = new FormBrowser(apps.VisitTracker);
-                await apps.Registrar.RegisterAsync(apps.VisitTracker, User, Password);
+                apps.Registrar = new SignInClient(apps.VisitTracker);
+                (await apps.Registrar.RegisterAsync(User, Password)).AssertRedirect(HttpStatusCode.SeeOther, "/account");
                 await apps.Nest.RegisterUserAsync(User, Password);
                 return apps;
             }
@@ -127,10 +120,10 @@ public sealed class PassportInteropTests
             }
         }
 
-        /// <summary>The session behind <paramref name="cookie"/> holds the user where Passport puts it.</summary>
+        /// <summary>The session behind <paramref name="cookie"/> (<c>connect.sid=…</c>) holds the user where Passport puts it.</summary>
         public async Task AssertPassportUserAsync(string cookie, string user)
         {
-            var (id, _) = ExpressCookie.Parse("connect.sid=" + cookie);
+            var (id, _) = ExpressCookie.Parse(cookie);
             var record = await _redis.CommandAsync("GET", $"sess:{id}");
             Assert.Contains($"\"passport\":{{\"user\":\"{user}\"}}", record, StringComparison.Ordinal);
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using ServerSessions.Testing;
+using VisitTracker.Tests.SignIn;
 
 namespace VisitTracker.Tests.EndToEnd;
 
@@ -19,32 +20,30 @@ public sealed class TwoNodeSignInTests
     public async Task SessionRevokedOnNodeB_IsAnonymousAtItsNextRequestOnNodeA()
     {
         await using var nodes = await Nodes.StartAsync();
-        using var first = new FormBrowser(nodes.A);
-        using var second = new FormBrowser(nodes.A);
+        using var first = new SignInClient(nodes.A);
+        using var second = new SignInClient(nodes.A);
         // Each signs in on node A with the form node B served: the nodes share the Data Protection keys (in Redis).
-        var registerForm = (await first.GetAsync("/register", nodes.B)).Form("/register");
-        var registered = await first.SubmitAsync(registerForm, new Dictionary<string, string> { ["username"] = User, ["password"] = Password }, nodes.A);
-        Assert.True(registered.Status == HttpStatusCode.SeeOther && registered.Location == "/account",
-            $"Node B's /register form, posted to node A: {registered}\n{nodes.A.Output}");
-        await second.SignInAsync(nodes.A, User, Password, formFrom: nodes.B);
-        Assert.Equal(User, VisitTrackerSignIn.GreetingIn((await second.GetAsync("/", nodes.A)).Body));
+        (await first.GetAsync("/register", nodes.B)).AssertStatus(HttpStatusCode.OK);
+        (await first.PostAsync("/register", [new("username", User), new("password", Password)], at: nodes.A))
+            .AssertRedirect(HttpStatusCode.SeeOther, "/account");
+        (await second.GetAsync("/login", nodes.B)).AssertStatus(HttpStatusCode.OK);
+        (await second.PostAsync("/login", [new("username", User), new("password", Password), new("returnUrl", "")], at: nodes.A))
+            .AssertRedirect(HttpStatusCode.SeeOther, "/");
+        Assert.Equal(User, (await second.HomeAsync()).Greeted);
 
         var account = await first.GetAsync("/account", nodes.B);
-        Assert.True(account.Status == HttpStatusCode.OK, $"{account}\n{nodes.B.Output}");
-        var sessions = VisitTrackerSignIn.SessionsIn(account.Body);
-        Assert.True(sessions.Count == 2 && sessions.Count(s => s.IsCurrent) == 1,
-            $"Node B's /account lists both sessions made on node A, one of them current:\n{account.Body}");
-        var other = sessions.Single(s => !s.IsCurrent);
-        Assert.True(other.Revoke is not null, $"The other session's row has no revoke form:\n{other.Html}");
-        var revoked = await first.SubmitAsync(other.Revoke, at: nodes.B);
+        account.AssertStatus(HttpStatusCode.OK);
+        Assert.True(account.Sessions.Count == 2 && account.Sessions.Count(s => s.Current) == 1,
+            $"Node B's /account lists both sessions made on node A, one of them current:\n{account.Html}");
+        var other = account.Sessions.Single(s => !s.Current);
+        Assert.NotNull(other.Handle);
+        (await first.PostAsync("/account/sessions/revoke", [new("handle", other.Handle)], at: nodes.B))
+            .AssertRedirect(HttpStatusCode.SeeOther, "/account");
 
-        Assert.True(revoked.Status == HttpStatusCode.SeeOther && revoked.Location == "/account", $"{revoked}\n{nodes.B.Output}");
-        var next = await second.GetAsync("/account", nodes.A);
-        Assert.True(next.Status == HttpStatusCode.Redirect && next.Location == "/login?returnUrl=%2Faccount",
-            $"The revoked session's next request on node A: {next}\n{nodes.A.Output}");
-        Assert.Null(VisitTrackerSignIn.GreetingIn((await second.GetAsync("/", nodes.A)).Body));
-        var remaining = VisitTrackerSignIn.SessionsIn((await first.GetAsync("/account", nodes.A)).Body);
-        Assert.True(remaining is [{ IsCurrent: true }], $"{remaining.Count} sessions listed on node A after the revoke, not the current one alone.");
+        (await second.GetAsync("/account", nodes.A)).AssertRedirect(HttpStatusCode.Redirect, "/login?returnUrl=%2Faccount");
+        Assert.Null((await second.HomeAsync()).Greeted);
+        var remaining = (await first.GetAsync("/account", nodes.A)).Sessions;
+        Assert.True(remaining is [{ Current: true }], $"{remaining.Count} sessions listed on node A after the revoke, not the current one alone.");
     }
 
     /// <summary>A Redis server and two VisitTracker nodes on it, with one secret and one users database.</summary>

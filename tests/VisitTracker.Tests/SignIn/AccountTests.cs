@@ -93,7 +93,7 @@ public sealed class AccountTests(SignInApp fixture) : IClassFixture<SignInApp>
         (await client.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
         Assert.Equal(name, (await client.HomeAsync()).Greeted);
 
-        var database = new UserDatabase(fixture.UsersPath, TimeProvider.System);
+        using var database = new UserDatabase(fixture.UsersPath, TimeProvider.System);
         var user = await database.FindAsync(name);
         Assert.True(await database.TryReplaceHashAsync(name, user!.PasswordHash, user.PasswordHash, stamp: "a-stamp-set-elsewhere"));
 
@@ -109,7 +109,8 @@ public sealed class AccountTests(SignInApp fixture) : IClassFixture<SignInApp>
         (await client.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
         Assert.Equal(name, (await client.HomeAsync()).Greeted);
 
-        Assert.True(await new UserDatabase(fixture.UsersPath, TimeProvider.System).DeleteAsync(name));
+        using var database = new UserDatabase(fixture.UsersPath, TimeProvider.System);
+        Assert.True(await database.DeleteAsync(name));
 
         Assert.Null((await client.HomeAsync()).Greeted);
         (await client.GetAsync("/account")).AssertRedirect(HttpStatusCode.Redirect, "/login?returnUrl=%2Faccount");

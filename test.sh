@@ -55,10 +55,15 @@ fi
 
 node_version=$(node --version 2>/dev/null </dev/null || true)
 npm_version=$(npm --version 2>/dev/null </dev/null || true)
+# 20.19 and 22.12: the first of each to require() an ES module unflagged, as the app's CommonJS build does with
+# @nestjs/passport 12.
 node_major=${node_version#v}
+node_minor=${node_major#*.}
 node_major=${node_major%%.*}
-if [[ ! $node_major =~ ^[0-9]+$ ]] || (( node_major < 20 )) || [[ -z $npm_version ]]; then
-  problems+=("Node.js 20 or later with npm is needed to build and run $nest (found: ${node_version:+node }${node_version:-no node}, ${npm_version:+npm }${npm_version:-no npm}): install Node.js 20 or later with npm; Debian 12's own nodejs package is 18 and ships without npm")
+node_minor=${node_minor%%.*}
+if [[ ! $node_major =~ ^[0-9]+$ || ! $node_minor =~ ^[0-9]+$ ]] || (( node_major < 20 || (node_major == 20 && node_minor < 19) || node_major == 21 || (node_major == 22 && node_minor < 12) )) \
+    || [[ -z $npm_version ]]; then
+  problems+=("Node.js 20.19 or later with npm is needed to build and run $nest (found: ${node_version:+node }${node_version:-no node}, ${npm_version:+npm }${npm_version:-no npm}): install Node.js 20.19 or later with npm; Debian 12's own nodejs package is 18 and ships without npm")
 fi
 
 missing=()

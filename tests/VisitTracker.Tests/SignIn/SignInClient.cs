@@ -41,10 +41,13 @@ internal sealed partial class SignInClient(AppProcess app) : IDisposable
     /// <summary>The session ID in the session cookie.</summary>
     public string SessionId => ExpressCookie.Parse(SessionCookie ?? throw new InvalidOperationException("No session cookie yet.")).Id;
 
-    /// <summary>GETs a page, keeping its cookies and its form token.</summary>
-    public async Task<Page> GetAsync(string path)
+    /// <summary>
+    /// GETs a page, keeping its cookies and its form token, from this client's app or from another one on the same site
+    /// (<paramref name="at"/>).
+    /// </summary>
+    public async Task<Page> GetAsync(string path, AppProcess? at = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri((at ?? app).BaseAddress, path));
         return await SendAsync(request);
     }
 

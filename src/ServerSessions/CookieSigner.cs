@@ -29,6 +29,9 @@ internal sealed class CookieSigner
         _macs = new ThreadLocal<HMACSHA256[]>(() => [.. _keys.Select(key => new HMACSHA256(key))]);
     }
 
+    /// <summary>A key for another use of the current secret (<paramref name="purpose"/> tells the uses apart), so one secret keeps serving.</summary>
+    public byte[] DeriveKey(string purpose) => HMACSHA256.HashData(_keys[0], Encoding.UTF8.GetBytes(purpose));
+
     /// <summary>The length of the signed value of an ID of <paramref name="idLength"/> characters.</summary>
     public static int SignedLength(int idLength) => 2 + idLength + 1 + SignatureChars;
 

@@ -125,8 +125,12 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     // failed or refused save (the store is down, the lease lapsed) becomes a 503 rather than a broken response. MVC adds
     // endpoint filters of controller actions too, but runs them around the action method alone, before the app's action
     // and exception filters: there the result filter commits.
+    internal static readonly LoadSessionAttribute LoadUpFront = new();
+
     static void IEndpointParameterMetadataProvider.PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
     {
+        // Loaded by the middleware, before authentication, which then reads the loaded session rather than the store.
+        builder.Metadata.Add(LoadUpFront);
         var filter = new SessionCommitFilter();
         builder.FilterFactories.Add((_, next) => invocation =>
             invocation.HttpContext.GetEndpoint()?.Metadata.GetMetadata<ActionDescriptor>() is null
@@ -325,7 +329,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
         }
     }
 
-    private void SetJson(string key, byte[] json)
+    internal void SetJson(string key, byte[] json)
     {
         if (SessionPayload.IsReserved(key))
         {

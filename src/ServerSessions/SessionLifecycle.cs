@@ -13,6 +13,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     private SessionContents _contents;
     private Task? _loading;
     private IncomingSessionCookie _cookie;
+    private SessionPeek? _peek;          // authentication's look at the stored session, when it took one
     private SessionTurn? _turn;          // Serialized concurrency: this request's lock and lease on the session
     private string? _storedId;           // the ID under which the store holds this session, if it does
     private ReadOnlyMemory<byte> _storedPayload; // what it holds there, as this request last read or wrote it: a touch applies only while it is unchanged
@@ -27,6 +28,9 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     public bool IsReadOnly { get; set; }
 
     public bool IsUnset => _removal == SessionRemoval.Unset;
+
+    /// <summary>A look at the stored session without its turn, for authentication; a later load uses what it read when it can.</summary>
+    public SessionPeek Peek => _peek ??= new SessionPeek(context, runtime);
 
     /// <summary>The session's contents; read them only once loaded, change them only through this type.</summary>
     public ref readonly SessionContents Contents => ref _contents;
@@ -245,12 +249,12 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
     {
         cancellationToken.ThrowIfCancellationRequested();
         var options = runtime.Options;
-        _cookie = IncomingSessionCookie.Read(context, runtime);
+        _cookie = _peek?.Cookie ?? IncomingSessionCookie.Read(context, runtime);
         if (_cookie.Id is { } cookieId)
         {
             var found = options.Concurrency == SessionConcurrency.Serialized && !IsReadOnly
                 ? await (_turn ??= new SessionTurn(runtime)).TakeAndLoadAsync(cookieId, cancellationToken)
-                : await runtime.GuardedStore.GetAsync(cookieId, cancellationToken);
+                : await (_peek?.TakeAsync(cookieId, cancellationToken) ?? runtime.GuardedStore.GetAsync(cookieId, cancellationToken));
             _mayStoreNew = found is not null;
             if (found is not { } record)
             {

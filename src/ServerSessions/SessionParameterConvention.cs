@@ -32,6 +32,12 @@ internal sealed class SessionParameterConvention : IActionModelConvention
 
         if (names.Count > 0)
         {
+            // Loaded by the middleware, before authentication, which then reads the loaded session rather than the store.
+            foreach (var selector in action.Selectors)
+            {
+                selector.EndpointMetadata.Add(ServerSession.LoadUpFront);
+            }
+
             action.Filters.Add(new SessionArgumentFilter([.. names]));
         }
     }

@@ -1,6 +1,16 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
 using ServerSessions;
 using VisitTracker;
+using VisitTracker.SignIn;
+using VisitTracker.Users;
+
+// `VisitTracker add-user NAME` (password on standard input) creates a user and exits.
+if (args is [AddUserCommand.Name, ..])
+{
+    return await AddUserCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error);
+}
 
 // The page's host: MVC with Handlebars views, static files from public/, trust proxy 1 (from trusted peers), no Server header.
 var builder = VisitTrackerPage.CreateBuilder(args);
@@ -18,10 +28,45 @@ builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), 
     options.Store ??= "Sqlite";
 }).AddSqliteStore().AddRedisStore();
 
-var app = builder.Build().UsePage(page => page.UseServerSessions());
+// Users in SQLite (Users__Path, default data/users.db beside the app), shared by every process on this machine that
+// names the same file; passwords hashed with ASP.NET Core Identity's hasher.
+var users = UsersOptions.From(builder.Configuration);
+builder.Services.AddSingleton(_ => new UserDatabase(users.FullPath, TimeProvider.System));
+builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
+builder.Services.AddSingleton<UserAccounts>();
+builder.Services.AddSingleton(_ => new SignInLimiter(SignInLimitsOptions.From(builder.Configuration)));
+
+// Every POST carries an antiforgery token (400 without one), whose keys persist beside the users, or in Redis.
+builder.Services.Configure<MvcOptions>(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
+builder.Services.AddVisitTrackerDataProtection(builder.Configuration, users.FullPath);
+
+// Signing in is Passport's layout in the session (passport.user = the user's name); each authenticated request checks
+// that the user still exists and that the session's security stamp is still theirs, or signs the session out.
+builder.Services.AddAuthentication(ServerSessionAuthenticationDefaults.AuthenticationScheme)
+    .AddServerSession(options => options.Events.OnValidateUser = async context =>
+    {
+        var accounts = context.HttpContext.RequestServices.GetRequiredService<UserAccounts>();
+        var stamp = context.TryGetSessionValue<string>(SessionUser.StampKey, out var value) ? value : null;
+        if (!await SessionUser.IsValidAsync(accounts, context.User, stamp, context.HttpContext.RequestAborted))
+        {
+            context.RejectUser();
+        }
+    });
+builder.Services.AddAuthorization();
+
+var app = builder.Build().UsePage(page =>
+{
+    page.UseServerSessions();
+    page.UseAuthentication();
+    page.UseAuthorization();
+});
+
+// The users table and the dummy hash are made now, so that a bad Users:Path stops the app before it serves.
+app.Services.GetRequiredService<UserAccounts>();
 
 // Start the app on port 3000 (or PORT) of localhost; --urls or ASPNETCORE_URLS override both.
-app.Run(app.Configuration["urls"] is null ? $"http://localhost:{Port(app.Configuration["PORT"])}" : null);
+await app.RunAsync(app.Configuration["urls"] is null ? $"http://localhost:{Port(app.Configuration["PORT"])}" : null);
+return 0;
 
 // Checked, because Kestrel reads a URL like http://localhost:abc as port 80 on every interface.
 static int Port(string? value) =>

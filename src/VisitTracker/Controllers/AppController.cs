@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
 using ServerSessions;
+using VisitTracker.Pages;
 
 namespace VisitTracker.Controllers;
 
-/// <summary>The home page, which counts the visits of each browser session.</summary>
+/// <summary>The home page, which counts the visits of each browser session and greets a signed-in user.</summary>
 [Route("")]
 public sealed class AppController : Controller
 {
@@ -22,7 +23,11 @@ public sealed class AppController : Controller
         var visits = session.Get<int>("visits") + 1;
         session.Set("visits", visits);
 
-        // A view answers 200 OK, as res.status(HttpStatus.OK).render() does.
-        return View("index", new { message = $"You have visited this page {visits} {(visits == 1 ? "time" : "times")}." });
+        // A view answers 200 OK, as res.status(HttpStatus.OK).render() does. Only a signed-in page greets and carries a
+        // sign-out form (and so an antiforgery token): the anonymous page costs what it did before sign-in existed.
+        var message = $"You have visited this page {visits} {(visits == 1 ? "time" : "times")}.";
+        return User.Identity?.IsAuthenticated == true
+            ? View("index", new { message, user = User.Identity.Name, antiforgery = FormToken.For(HttpContext) })
+            : View("index", new { message });
     }
 }

@@ -4,8 +4,9 @@ using ServerSessions.Testing;
 namespace VisitTracker.Tests.EndToEnd;
 
 /// <summary>
-/// The real app, run as <c>dotnet VisitTracker.dll</c> on a free 127.0.0.1 port, with its SQLite database (and the
-/// generated secret beside it) in a temporary data folder. Disposing kills the process, so no test leaves one behind.
+/// The real app, run as <c>dotnet VisitTracker.dll</c> on a free 127.0.0.1 port, with its SQLite databases (sessions and
+/// users, the generated secret and the Data Protection keys beside them) in a temporary data folder. Disposing kills the
+/// process, so no test leaves one behind.
 /// </summary>
 internal sealed class VisitTrackerProcess : AppProcess
 {
@@ -52,6 +53,9 @@ internal sealed class VisitTrackerProcess : AppProcess
         return StartAsync(environment: variables);
     }
 
+    /// <summary>The users database of an app started on <paramref name="data"/> (its Data Protection keys are beside it, in <c>keys/</c>).</summary>
+    public static string UsersPath(TempFolder data) => Path.Combine(data.Path, "users.db");
+
     /// <inheritdoc cref="Visitor.CountIn"/>
     public override int CountIn(string html) => Visitor.CountIn(html);
 
@@ -71,7 +75,8 @@ internal sealed class VisitTrackerProcess : AppProcess
         start.ArgumentList.Add(AppDll);
         foreach (var name in start.Environment.Keys.ToList())
         {
-            if (name.StartsWith("Session__", StringComparison.OrdinalIgnoreCase) || name.EndsWith("URLS", StringComparison.OrdinalIgnoreCase)
+            if (name.StartsWith("Session__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("Users__", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("SignInLimits__", StringComparison.OrdinalIgnoreCase) || name.EndsWith("URLS", StringComparison.OrdinalIgnoreCase)
                 || name.EndsWith("_PORTS", StringComparison.OrdinalIgnoreCase) || name is "PORT" or "ASPNETCORE_ENVIRONMENT" or "DOTNET_ENVIRONMENT")
             {
                 start.Environment.Remove(name);
@@ -79,6 +84,7 @@ internal sealed class VisitTrackerProcess : AppProcess
         }
 
         start.Environment["Session__Sqlite__Path"] = Path.Combine(data.Path, "sessions.db");
+        start.Environment["Users__Path"] = UsersPath(data);
         if (portFromEnvironment)
         {
             start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,0 +1,87 @@
+using System.Threading.RateLimiting;
+
+namespace VisitTracker.SignIn;
+
+/// <summary>
+/// The sign-in and registration limits, on the framework's rate limiters (fixed windows, partitioned by client): a
+/// failed sign-in takes a permit per address and per (address, user name); a registration takes one per address. An
+/// attempt is refused before any password is checked while a partition has no permit left, so a refused attempt costs
+/// no hash either.
+/// </summary>
+internal sealed class SignInLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string>? _failuresPerAddress;
+    private readonly PartitionedRateLimiter<string>? _failuresPerAddressAndUser;
+    private readonly PartitionedRateLimiter<string>? _registrationsPerAddress;
+
+    public SignInLimiter(SignInLimitsOptions options)
+    {
+        _failuresPerAddress = Create(options.FailuresPerAddress, TimeSpan.FromMinutes(1));
+        _failuresPerAddressAndUser = Create(options.FailuresPerAddressAndUser, TimeSpan.FromMinutes(1));
+        _registrationsPerAddress = Create(options.RegistrationsPerAddress, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>How long until this client may try to sign in as <paramref name="userName"/> again, or <see langword="null"/> if it may now.</summary>
+    public TimeSpan? SignInRetryAfter(HttpContext context, string userName)
+    {
+        var address = ClientAddress.Of(context);
+        return Later(Blocked(_failuresPerAddress, address), Blocked(_failuresPerAddressAndUser, AddressAndUser(address, userName)));
+    }
+
+    /// <summary>Counts a failed sign-in.</summary>
+    public void SignInFailed(HttpContext context, string userName)
+    {
+        var address = ClientAddress.Of(context);
+        Take(_failuresPerAddress, address);
+        Take(_failuresPerAddressAndUser, AddressAndUser(address, userName));
+    }
+
+    /// <summary>How long until this client may register again, or <see langword="null"/> if it may now.</summary>
+    public TimeSpan? RegistrationRetryAfter(HttpContext context) => Blocked(_registrationsPerAddress, ClientAddress.Of(context));
+
+    /// <summary>Counts a registration.</summary>
+    public void Registered(HttpContext context) => Take(_registrationsPerAddress, ClientAddress.Of(context));
+
+    public void Dispose()
+    {
+        _failuresPerAddress?.Dispose();
+        _failuresPerAddressAndUser?.Dispose();
+        _registrationsPerAddress?.Dispose();
+    }
+
+    private static PartitionedRateLimiter<string>? Create(int permits, TimeSpan window) => permits == 0 ? null
+        : PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = window,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+
+    // Names differing only in case are one user (UserNames), so they count together; no valid name is longer than the cut.
+    private static string AddressAndUser(string address, string userName) =>
+        address + "\n" + userName[..Math.Min(userName.Length, 2 * Users.UserNames.MaxLength)].ToUpperInvariant();
+
+    // Asking for zero permits answers whether any is left, without taking one.
+    private static TimeSpan? Blocked(PartitionedRateLimiter<string>? limiter, string key)
+    {
+        if (limiter is null)
+        {
+            return null;
+        }
+
+        using var lease = limiter.AttemptAcquire(key, 0);
+        return lease.IsAcquired ? null
+            : lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter
+            : TimeSpan.FromMinutes(1);
+    }
+
+    private static void Take(PartitionedRateLimiter<string>? limiter, string key)
+    {
+        // A fixed window's permits come back when the window ends, not when the lease is disposed.
+        using var lease = limiter?.AttemptAcquire(key);
+    }
+
+    private static TimeSpan? Later(TimeSpan? first, TimeSpan? second) =>
+        first is null ? second : second is null ? first : first > second ? first : second;
+}

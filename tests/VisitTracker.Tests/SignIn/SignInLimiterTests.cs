@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Http;
+using VisitTracker.SignIn;
+
+namespace VisitTracker.Tests.SignIn;
+
+public sealed class SignInLimiterTests
+{
+    [Fact]
+    public void FailuresPerAddressAndUser_BlockThatPairOnly_NotTheUserFromAnotherAddress()
+    {
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 0, FailuresPerAddressAndUser = 3 });
+        var attacker = Client("203.0.113.7");
+
+        for (var failure = 0; failure < 3; failure++)
+        {
+            Assert.Null(limiter.SignInRetryAfter(attacker, "alice"));
+            limiter.SignInFailed(attacker, "alice");
+        }
+
+        var wait = limiter.SignInRetryAfter(attacker, "ALICE");
+        Assert.NotNull(wait);
+        Assert.InRange(wait.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        Assert.Null(limiter.SignInRetryAfter(attacker, "bob"));
+        Assert.Null(limiter.SignInRetryAfter(Client("198.51.100.1"), "alice"));
+    }
+
+    [Fact]
+    public void FailuresPerAddress_BlockEveryNameFromThatAddress_OnlyThere()
+    {
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 3, FailuresPerAddressAndUser = 0 });
+        var attacker = Client("203.0.113.7");
+
+        foreach (var name in new[] { "alice", "bob", "carol" })
+        {
+            limiter.SignInFailed(attacker, name);
+        }
+
+        Assert.NotNull(limiter.SignInRetryAfter(attacker, "dave"));
+        Assert.Null(limiter.SignInRetryAfter(Client("198.51.100.1"), "dave"));
+    }
+
+    [Fact]
+    public void AnIPv6Client_IsCountedByItsSlash64()
+    {
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 1, FailuresPerAddressAndUser = 0 });
+
+        limiter.SignInFailed(Client("2001:db8:1:2::1"), "alice");
+
+        Assert.NotNull(limiter.SignInRetryAfter(Client("2001:db8:1:2:ffff::9"), "bob"));
+        Assert.Null(limiter.SignInRetryAfter(Client("2001:db8:1:3::1"), "bob"));
+    }
+
+    [Fact]
+    public void Registrations_AreLimitedPerAddress_ForAnHour()
+    {
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { RegistrationsPerAddress = 2 });
+        var client = Client("203.0.113.7");
+
+        limiter.Registered(client);
+        Assert.Null(limiter.RegistrationRetryAfter(client));
+        limiter.Registered(client);
+
+        var wait = limiter.RegistrationRetryAfter(client);
+        Assert.NotNull(wait);
+        Assert.InRange(wait.Value, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
+        Assert.Null(limiter.RegistrationRetryAfter(Client("198.51.100.1")));
+    }
+
+    [Fact]
+    public void ZeroTurnsALimitOff()
+    {
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 0, FailuresPerAddressAndUser = 0, RegistrationsPerAddress = 0 });
+        var client = Client("203.0.113.7");
+
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            limiter.SignInFailed(client, "alice");
+            limiter.Registered(client);
+        }
+
+        Assert.Null(limiter.SignInRetryAfter(client, "alice"));
+        Assert.Null(limiter.RegistrationRetryAfter(client));
+    }
+
+    [Fact]
+    public void Settings_AreRead_AndBadOnesStopTheApp()
+    {
+        var options = SignInLimitsOptions.From(Configuration(("SignInLimits:FailuresPerAddress", "0"), ("SignInLimits:RegistrationsPerAddress", "5")));
+        Assert.Equal((0, 10, 5), (options.FailuresPerAddress, options.FailuresPerAddressAndUser, options.RegistrationsPerAddress));
+
+        var negative = Assert.Throws<InvalidOperationException>(() => SignInLimitsOptions.From(Configuration(("SignInLimits:FailuresPerAddress", "-1"))));
+        Assert.Contains("SignInLimits:FailuresPerAddress '-1' is not a whole number from 0", negative.Message, StringComparison.Ordinal);
+        var unknown = Assert.Throws<InvalidOperationException>(() => SignInLimitsOptions.From(Configuration(("SignInLimits:FailuresPerUser", "3"))));
+        Assert.Contains("Unknown setting SignInLimits:FailuresPerUser", unknown.Message, StringComparison.Ordinal);
+    }
+
+    private static DefaultHttpContext Client(string address) => new() { Connection = { RemoteIpAddress = IPAddress.Parse(address) } };
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(setting => KeyValuePair.Create(setting.Key, (string?)setting.Value)))
+            .Build();
+}

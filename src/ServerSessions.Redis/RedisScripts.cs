@@ -90,4 +90,34 @@ internal static class RedisScripts
         if owner ~= ARGV[1] then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
         return 1
         """;
+
+    // KEYS = a user's index: entries (hash: id → entry), expiries (sorted set: id by expiry, Unix ms); ARGV = id, entry,
+    // expiry, now (Unix ms, the app's clock). Writes the entry, deletes those that have lapsed (a bounded number per
+    // call), and gives both keys the time to live of the latest expiry left: a user's index lasts as long as its last entry.
+    public const string Index = """
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+        local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4], 'LIMIT', 0, 1000)
+        if #lapsed > 0 then
+            redis.call('HDEL', KEYS[1], unpack(lapsed))
+            redis.call('ZREM', KEYS[2], unpack(lapsed))
+        end
+        local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+        if #last == 0 then
+            redis.call('DEL', KEYS[1], KEYS[2])
+            return 0
+        end
+        local ttl = tonumber(last[2]) - tonumber(ARGV[4])
+        redis.call('PEXPIRE', KEYS[1], ttl)
+        redis.call('PEXPIRE', KEYS[2], ttl)
+        return 1
+        """;
+
+    // KEYS = a user's index: entries, expiries; ARGV = id. Both at once, so the two never disagree about an entry; Redis
+    // deletes a hash or sorted set left empty.
+    public const string Unindex = """
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        return 1
+        """;
 }

@@ -36,14 +36,20 @@ namespace ServerSessions.Redis;
 /// (from <c>INFO</c>, or the configuration's <c>version=</c> where <c>INFO</c> is denied) is checked as the store connects
 /// to it, and while one is older every operation fails with a message that says so.
 /// </para>
+/// <para>
+/// The index of each signed-in user's sessions (<see cref="IServerSessionIndexStore"/>) lives outside the sessions' keys,
+/// under <see cref="RedisSessionStoreOptions.IndexKeyPrefix"/>: per user a hash of entries and a sorted set of their
+/// expiries, in one slot, named by a hash of the user (never the name itself), each expiring with the user's last entry.
+/// </para>
 /// </remarks>
-public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposable, IDisposable
+public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSessionIndexStore, IAsyncDisposable, IDisposable
 {
     private readonly RedisConnection _connection;
     private readonly RedisReleaseSignal _releases;
     private readonly string _keyPrefix;
     private readonly ConnectRedisLayout _layout;
     private readonly TimeProvider _time;
+    private readonly RedisSessionIndex _index;
     private readonly Lock _disposeLock = new();
     private Task? _disposal;
 
@@ -76,12 +82,16 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposab
         _keyPrefix = options.KeyPrefix;
         _layout = new ConnectRedisLayout(cookie);
         _time = timeProvider;
+        _index = new RedisSessionIndex(options.IndexKeyPrefix, timeProvider);
         _connection = new RedisConnection(options, logger);
         _releases = new RedisReleaseSignal(_connection, options.KeyPrefix + "released", options.OperationTimeout);
     }
 
     /// <summary>The Redis key of the session <paramref name="id"/>.</summary>
     internal RedisKey Key(string id) => _keyPrefix + id;
+
+    /// <summary>The Redis key of <paramref name="user"/>'s index entries (a hash); their expiries are the sorted set at this and <c>:expires</c>.</summary>
+    internal RedisKey IndexKey(string user) => _index.EntriesKey(user);
 
     /// <summary>The Redis key of the lease on the session <paramref name="id"/>: hash-tagged with the session's key, so in its slot.</summary>
     internal RedisKey LockKey(string id) => "{" + _keyPrefix + id + "}:lock";
@@ -280,6 +290,29 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposab
         return (long)result == 1;
     }
 
+    /// <inheritdoc />
+    public async ValueTask IndexAsync(string user, string id, SessionIndexEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        await _index.IndexAsync(await DatabaseAsync(cancellationToken), user, id, entry, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<IndexedSession>> ListAsync(string user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return await _index.ListAsync(await DatabaseAsync(cancellationToken), user, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RemoveAsync(string user, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        await _index.RemoveAsync(await DatabaseAsync(cancellationToken), user, id, cancellationToken);
+    }
+
     /// <summary>Closes the connection. Every write has completed by then: none are queued.</summary>
     /// <returns>A task that completes when the connection is closed.</returns>
     public ValueTask DisposeAsync()
@@ -349,6 +382,6 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IAsyncDisposab
 
     // The client gives up on a command after OperationTimeout; a caller that cancels stops waiting sooner, though a
     // command already sent may still apply.
-    private static Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
+    internal static Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? operation.WaitAsync(cancellationToken) : operation;
 }

@@ -23,6 +23,14 @@ public sealed class RedisSessionStoreOptions
     public string KeyPrefix { get; set; } = "sess:";
 
     /// <summary>
+    /// What precedes each key of the index of users' sessions (used by signing in, to list and end a user's sessions).
+    /// Default <c>user-sessions:</c>: outside <see cref="KeyPrefix"/>, so an express-session app that scans
+    /// <c>sess:*</c> never meets them. It must not be empty, must not start with <see cref="KeyPrefix"/> nor be the start
+    /// of it, and must not contain <c>{</c> or <c>}</c> (each user's keys are hash-tagged by the store).
+    /// </summary>
+    public string IndexKeyPrefix { get; set; } = "user-sessions:";
+
+    /// <summary>
     /// How long connecting, and each command, may take before it fails; a failed command makes the request answer
     /// <c>503</c>. Default 2 seconds.
     /// </summary>

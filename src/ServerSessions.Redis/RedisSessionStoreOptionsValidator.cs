@@ -50,6 +50,25 @@ internal sealed class RedisSessionStoreOptionsValidator : IValidateOptions<Redis
                 "would put every session in one hash slot, on one master.");
         }
 
+        if (string.IsNullOrEmpty(options.IndexKeyPrefix))
+        {
+            failures.Add("Session:Redis:IndexKeyPrefix must not be empty: the index of users' sessions needs keys of its own; the default is user-sessions:.");
+        }
+        else if (options.IndexKeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            failures.Add(
+                $"Session:Redis:IndexKeyPrefix '{options.IndexKeyPrefix}' contains '{{' or '}}': the store hash-tags each user's index keys itself; " +
+                "remove the braces.");
+        }
+        else if (!string.IsNullOrEmpty(options.KeyPrefix)
+            && (options.IndexKeyPrefix.StartsWith(options.KeyPrefix, StringComparison.Ordinal) || options.KeyPrefix.StartsWith(options.IndexKeyPrefix, StringComparison.Ordinal)))
+        {
+            failures.Add(
+                $"Session:Redis:IndexKeyPrefix '{options.IndexKeyPrefix}' overlaps Session:Redis:KeyPrefix '{options.KeyPrefix}': index keys would " +
+                "look like sessions to an app that scans the sessions' keys (connect-redis scans <prefix>*). Choose a prefix that neither starts with " +
+                "the other, e.g. user-sessions:.");
+        }
+
         if (options.OperationTimeout <= TimeSpan.Zero || options.OperationTimeout.TotalMilliseconds > int.MaxValue)
         {
             failures.Add($"Session:Redis:OperationTimeout must be more than zero (and under 24 days); it is {options.OperationTimeout}.");

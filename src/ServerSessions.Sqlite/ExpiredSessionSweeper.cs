@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace ServerSessions.Sqlite;
 
 /// <summary>
-/// Deletes expired rows every <see cref="SqliteSessionStoreOptions.SweepInterval"/>, in batches queued to the writer
-/// like any other write, so a large backlog never holds the write lock for long. Reads already ignore expired rows;
-/// sweeping only reclaims their space.
+/// Deletes expired rows (sessions, then the session index's entries) every <see cref="SqliteSessionStoreOptions.SweepInterval"/>,
+/// in batches queued to the writer like any other write, so a large backlog never holds the write lock for long. Reads
+/// already ignore expired rows; sweeping only reclaims their space.
 /// </summary>
 internal sealed class ExpiredSessionSweeper
 {
@@ -31,14 +31,17 @@ internal sealed class ExpiredSessionSweeper
     {
         var started = Stopwatch.GetTimestamp();
         int total = 0, batches = 0, deleted;
-        do
+        foreach (var table in new Func<Task<int>>[] { SweepBatchAsync, SweepIndexBatchAsync })
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            deleted = await SweepBatchAsync();
-            total += deleted;
-            batches++;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                deleted = await table();
+                total += deleted;
+                batches++;
+            }
+            while (deleted == _batchSize);
         }
-        while (deleted == _batchSize);
 
         if (total > 0)
         {
@@ -50,6 +53,9 @@ internal sealed class ExpiredSessionSweeper
 
     /// <summary>Deletes at most one batch of expired rows; returns how many.</summary>
     public Task<int> SweepBatchAsync() => _writer.EnqueueAsync(WriteOperation.Sweep(_batchSize), CancellationToken.None);
+
+    /// <summary>Deletes at most one batch of expired index entries; returns how many.</summary>
+    public Task<int> SweepIndexBatchAsync() => _writer.EnqueueAsync(WriteOperation.SweepIndex(_batchSize), CancellationToken.None);
 
     /// <summary>
     /// Stops the timer without waiting, for a synchronous close: a sweep under way ends at its next batch, which the

@@ -18,7 +18,7 @@ internal static partial class Log
     [LoggerMessage(2103, LogLevel.Warning, "Rolling back a failed batch of session writes failed too.")]
     public static partial void RollbackFailed(this ILogger logger, Exception exception);
 
-    [LoggerMessage(2104, LogLevel.Debug, "Swept {Count} expired session(s) in {Batches} batch(es) ({ElapsedMilliseconds} ms).")]
+    [LoggerMessage(2104, LogLevel.Debug, "Swept {Count} expired session(s) and session index entries in {Batches} batch(es) ({ElapsedMilliseconds} ms).")]
     public static partial void Swept(this ILogger logger, int count, int batches, long elapsedMilliseconds);
 
     [LoggerMessage(2105, LogLevel.Error, "Sweeping expired sessions failed; the next sweep is in {Interval}.")]

@@ -34,14 +34,14 @@ internal sealed class SessionDatabase
 
     public string Path { get; }
 
-    /// <summary>Opens the writer's connection: switches the file to WAL and creates the schema if missing.</summary>
+    /// <summary>Opens the writer's connection: switches the file to WAL and creates the tables missing (a database from before the index gains it).</summary>
     public SqliteConnection OpenWriter()
     {
         // A new file gets 1 KiB pages (an existing one keeps its own): a commit writes each page it changed whole into the
         // log, and sessions are small rows scattered by random IDs, so larger pages make the log, and the checkpoints that
         // flush it, larger for the same writes (measured in bench/RESULTS.md).
         var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        var writer = Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create}", WriterBusySliceMilliseconds);
+        var writer = Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create} {SessionIndexTable.Create}", WriterBusySliceMilliseconds);
         if (_maxSize is { } maxSize)
         {
             try

@@ -44,19 +44,16 @@ internal sealed class SessionReaderPool : IDisposable
     /// </summary>
     public Task<SessionRecord?> ReadAsync(string id, long now, CancellationToken cancellationToken)
     {
-        var read = new ReadOperation(id, now, _cache?.Commits ?? 0);
-        read.CancelWith(cancellationToken);
-        switch (_queue.TryAdd(read))
-        {
-            case WorkQueue<ReadOperation>.Admission.Full:
-                read.Fail(new InvalidOperationException(
-                    "The SQLite session store's read queue is full (Session:Sqlite:ReadQueueLimit): every reader is waiting for the disk; the read was refused, not queued."));
-                break;
-            case WorkQueue<ReadOperation>.Admission.Completed:
-                read.Fail(new ObjectDisposedException(nameof(SqliteSessionStore), "The SQLite session store is closed."));
-                break;
-        }
+        var read = new SessionRead(id, now, _cache);
+        Queue(read, cancellationToken);
+        return read.Completion;
+    }
 
+    /// <summary>Queues a read of <paramref name="user"/>'s session index; fails as <see cref="ReadAsync"/> does.</summary>
+    public Task<IReadOnlyList<IndexedSession>> ReadIndexAsync(string user, long now, CancellationToken cancellationToken)
+    {
+        var read = new IndexRead(user, now);
+        Queue(read, cancellationToken);
         return read.Completion;
     }
 
@@ -80,6 +77,21 @@ internal sealed class SessionReaderPool : IDisposable
         }
     }
 
+    private void Queue(ReadOperation read, CancellationToken cancellationToken)
+    {
+        read.CancelWith(cancellationToken);
+        switch (_queue.TryAdd(read))
+        {
+            case WorkQueue<ReadOperation>.Admission.Full:
+                read.Fail(new InvalidOperationException(
+                    "The SQLite session store's read queue is full (Session:Sqlite:ReadQueueLimit): every reader is waiting for the disk; the read was refused, not queued."));
+                break;
+            case WorkQueue<ReadOperation>.Admission.Completed:
+                read.Fail(new ObjectDisposedException(nameof(SqliteSessionStore), "The SQLite session store is closed."));
+                break;
+        }
+    }
+
     private void Run()
     {
         SessionReader? reader = null;
@@ -95,13 +107,7 @@ internal sealed class SessionReaderPool : IDisposable
                 try
                 {
                     reader ??= new SessionReader(_database.OpenReader());
-                    var record = reader.Read(read.Id, read.Now);
-                    if (record is { } found)
-                    {
-                        _cache?.AddRead(read.Id, found, read.CommitsBefore);
-                    }
-
-                    read.Complete(record);
+                    read.Run(reader);
                 }
                 catch (Exception ex)
                 {

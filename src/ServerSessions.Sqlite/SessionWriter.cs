@@ -33,6 +33,9 @@ internal sealed class SessionWriter : IDisposable
     private readonly SqliteCommand _touch;
     private readonly SqliteCommand _delete;
     private readonly SqliteCommand _sweep;
+    private readonly SqliteCommand _index;
+    private readonly SqliteCommand _unindex;
+    private readonly SqliteCommand _sweepIndex;
     private readonly Thread _thread;
     private ExceptionDispatchInfo? _fault;
 
@@ -47,6 +50,9 @@ internal sealed class SessionWriter : IDisposable
         _touch = Prepare(SessionTable.Touch, "$id", "$expires", "$now", "$payload");
         _delete = Prepare(SessionTable.Delete, "$id");
         _sweep = Prepare(SessionTable.Sweep, "$now", "$limit");
+        _index = Prepare(SessionIndexTable.Upsert, "$user", "$id", "$last_seen", "$expires", "$user_agent", "$client_address");
+        _unindex = Prepare(SessionIndexTable.Delete, "$user", "$id");
+        _sweepIndex = Prepare(SessionIndexTable.Sweep, "$now", "$limit");
 
         // Background, as a pool thread was: a store never disposed does not keep the process alive. Unsafe (no captured
         // ExecutionContext): the thread outlives whatever request or scope created the store, and must not carry its
@@ -112,6 +118,9 @@ internal sealed class SessionWriter : IDisposable
         _touch.Dispose();
         _delete.Dispose();
         _sweep.Dispose();
+        _index.Dispose();
+        _unindex.Dispose();
+        _sweepIndex.Dispose();
         _connection.Dispose();
     }
 
@@ -277,6 +286,16 @@ internal sealed class SessionWriter : IDisposable
             WriteKind.Touch => Bind(_touch, operation.Id, operation.Value, now, operation.Payload),
             WriteKind.Destroy => Bind(_delete, operation.Id),
             WriteKind.Sweep => Bind(_sweep, now, operation.Value),
+            WriteKind.Index => Bind(
+                _index,
+                SessionIndexTable.UserKey(operation.User!),
+                operation.Id,
+                operation.Entry.LastSeen.ToUnixTimeMilliseconds(),
+                operation.Entry.Expires.ToUnixTimeMilliseconds(),
+                (object?)operation.Entry.UserAgent ?? DBNull.Value,
+                (object?)operation.Entry.ClientAddress ?? DBNull.Value),
+            WriteKind.Unindex => Bind(_unindex, SessionIndexTable.UserKey(operation.User!), operation.Id),
+            WriteKind.SweepIndex => Bind(_sweepIndex, now, operation.Value),
             _ => throw new InvalidOperationException($"Unknown write {operation.Kind}."),
         };
         return command.ExecuteNonQuery();

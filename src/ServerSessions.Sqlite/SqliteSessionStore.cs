@@ -16,8 +16,11 @@ namespace ServerSessions.Sqlite;
 /// deletes. Both queues are bounded; a full one fails the call at once. A write whose token is canceled before the
 /// writer claims it is never applied. Faults (disk full, a corrupt file, I/O errors) are thrown from the methods.
 /// Disposing it, with <see cref="DisposeAsync"/> or <see cref="Dispose"/>, commits every pending write before closing.
+/// The index of each signed-in user's sessions (<see cref="IServerSessionIndexStore"/>) is a table in the same file,
+/// written and read the same way (through the writer, always from the readers: it is not cached) and swept with the
+/// sessions.
 /// </remarks>
-public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, IDisposable
+public sealed class SqliteSessionStore : IServerSessionIndexStore, IAsyncDisposable, IDisposable
 {
     private readonly DatabaseLockFile _lockFile;
     private readonly SessionWriter _writer;
@@ -135,6 +138,38 @@ public sealed class SqliteSessionStore : IServerSessionStore, IAsyncDisposable, 
         var touch = WriteOperation.Touch(id, AsArray(payload), expires.ToUnixTimeMilliseconds());
         await Write(touch, cancellationToken);
         return await touch.Completion > 0;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Completes once the write has committed, as <see cref="SetAsync"/> does.</remarks>
+    public ValueTask IndexAsync(string user, string id, SessionIndexEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        return Write(WriteOperation.Index(user, id, entry), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<IndexedSession>> ListAsync(string user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<IReadOnlyList<IndexedSession>>(cancellationToken);
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposal) is not null, this);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return new ValueTask<IReadOnlyList<IndexedSession>>(_readers.ReadIndexAsync(user, now, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Completes once the write has committed, as <see cref="DestroyAsync"/> does.</remarks>
+    public ValueTask RemoveAsync(string user, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        return Write(WriteOperation.Unindex(user, id), cancellationToken);
     }
 
     /// <summary>

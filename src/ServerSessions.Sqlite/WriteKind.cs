@@ -8,4 +8,7 @@ internal enum WriteKind
     Touch,
     Destroy,
     Sweep,
+    Index,
+    Unindex,
+    SweepIndex,
 }

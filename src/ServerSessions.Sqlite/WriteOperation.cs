@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace ServerSessions.Sqlite;
 
 /// <summary>
-/// One write waiting for the writer: a set, touch, destroy or sweep batch, and the caller's completion. A caller that
+/// One write waiting for the writer: a set, touch, destroy, index entry written or removed, or sweep batch, and the
+/// caller's completion. A caller that
 /// gives up (its token is canceled: its request ended, or the middleware's <c>StoreTimeout</c> passed) before the writer
 /// claims the write for a batch cancels it, so "canceled" always means "not written". A caller that gives up later, once
 /// the write is in a batch that has reached SQLite, leaves it in doubt: that is logged, and so is what became of it.
@@ -21,12 +22,14 @@ internal sealed class WriteOperation
     private ILogger? _logger;
     private int _state;
 
-    private WriteOperation(WriteKind kind, string? id, byte[]? payload, long value)
+    private WriteOperation(WriteKind kind, string? id, byte[]? payload, long value, string? user = null, SessionIndexEntry entry = default)
     {
         Kind = kind;
         Id = id;
         Payload = payload;
         Value = value;
+        User = user;
+        Entry = entry;
     }
 
     public WriteKind Kind { get; }
@@ -38,6 +41,12 @@ internal sealed class WriteOperation
 
     /// <summary>The expiry in Unix milliseconds (set, touch), or the most rows to delete (sweep).</summary>
     public long Value { get; }
+
+    /// <summary>The user whose index entry is written or removed (index, unindex).</summary>
+    public string? User { get; }
+
+    /// <summary>The index entry to write (index).</summary>
+    public SessionIndexEntry Entry { get; }
 
     /// <summary>Completes with the number of rows the write changed once its batch has committed.</summary>
     public Task<int> Completion => _completion.Task;
@@ -52,6 +61,12 @@ internal sealed class WriteOperation
     public static WriteOperation Destroy(string id) => new(WriteKind.Destroy, id, null, 0);
 
     public static WriteOperation Sweep(int limit) => new(WriteKind.Sweep, null, null, limit);
+
+    public static WriteOperation Index(string user, string id, SessionIndexEntry entry) => new(WriteKind.Index, id, null, 0, user, entry);
+
+    public static WriteOperation Unindex(string user, string id) => new(WriteKind.Unindex, id, null, 0, user);
+
+    public static WriteOperation SweepIndex(int limit) => new(WriteKind.SweepIndex, null, null, limit);
 
     /// <summary>Lets <paramref name="cancellationToken"/> cancel the write, or put it in doubt (logged to <paramref name="logger"/>).</summary>
     public void CancelWith(CancellationToken cancellationToken, ILogger logger)

@@ -8,8 +8,10 @@ namespace ServerSessions;
 /// returned and are swept in the background). When full it evicts sessions stored once and not used since before
 /// those that came back, least recently used first, so a flood of new sessions cannot push returning visitors out.
 /// Sessions are lost when the process ends; use it for tests, development and single-instance apps that can afford that.
+/// It keeps an index of each signed-in user's sessions too (<see cref="IServerSessionIndexStore"/>), bounded by
+/// <see cref="MemorySessionStoreOptions.MaxSessions"/> entries in all and 1,000 per user.
 /// </summary>
-public sealed class MemorySessionStore : IServerSessionStore, IDisposable
+public sealed class MemorySessionStore : IServerSessionIndexStore, IDisposable
 {
     private const int SweepChunk = 1024;
     private readonly MemorySessionTable _table = new();
@@ -20,6 +22,7 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _sweeper;
+    private readonly MemorySessionIndex _index;
     private long _evictions;
 
     /// <summary>Creates a store.</summary>
@@ -38,6 +41,7 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
         _eviction = new SegmentedLru(_table, _maxSessions, _maxBytes);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _index = new MemorySessionIndex(_maxSessions, Holds);
         _sweeper = _time.CreateTimer(static state => ((MemorySessionStore)state!).SweepExpired(), this, options.SweepInterval, options.SweepInterval);
     }
 
@@ -163,7 +167,35 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
     }
 
     /// <inheritdoc />
+    public ValueTask IndexAsync(string user, string id, SessionIndexEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        _index.Index(user, id, entry, _time.GetUtcNow());
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<IndexedSession>> ListAsync(string user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return ValueTask.FromResult(_index.List(user, _time.GetUtcNow()));
+    }
+
+    /// <inheritdoc />
+    public ValueTask RemoveAsync(string user, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(id);
+        _index.Remove(user, id);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _sweeper.Dispose();
+
+    /// <summary>How many entries the session index keeps, expired ones not yet swept included.</summary>
+    internal int IndexCount => _index.Count;
 
     internal void SweepExpired()
     {
@@ -188,6 +220,19 @@ public sealed class MemorySessionStore : IServerSessionStore, IDisposable
                     }
                 }
             }
+        }
+
+        _index.SweepExpired(DateTimeOffset.FromUnixTimeMilliseconds(now));
+    }
+
+    // Whether an unexpired session of that ID is here: the index's test for a stale entry.
+    private bool Holds(string id)
+    {
+        var now = Now();
+        lock (_lock)
+        {
+            var slot = _table.Find(id);
+            return slot != MemorySessionTable.None && _table.ExpiresUnixMs(slot) > now;
         }
     }
 

@@ -144,12 +144,7 @@ internal sealed class ServerSessionAuthenticationHandler(
             return null;
         }
 
-        SessionPayload payload;
-        try
-        {
-            payload = SessionPayload.Parse(record.Payload.Span);
-        }
-        catch (SessionDataException)
+        if (SessionPayload.TryParse(record.Payload.Span) is not { } payload)
         {
             return null; // corrupt: anonymous here; a load reports it
         }

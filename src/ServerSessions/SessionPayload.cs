@@ -43,6 +43,19 @@ internal sealed class SessionPayload
     /// </summary>
     public static bool IsReserved(string key) => key is CreatedKey or MaxAgeKey or "cookie";
 
+    /// <summary>The parsed payload, or <see langword="null"/> when it is corrupt (for readers that leave reporting it to the load).</summary>
+    public static SessionPayload? TryParse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return Parse(json);
+        }
+        catch (SessionDataException)
+        {
+            return null;
+        }
+    }
+
     public static SessionPayload Parse(ReadOnlySpan<byte> json)
     {
         try

@@ -14,6 +14,7 @@ namespace ServerSessions;
 /// </summary>
 public sealed class UserSessions
 {
+    private const int ParallelReads = 16;
     private readonly SessionRuntime _runtime;
     private readonly SessionIndexing _indexing;
     private readonly byte[] _handleKey;
@@ -153,18 +154,27 @@ public sealed class UserSessions
         var index = _indexing.Index ?? throw NoIndex();
         var entries = await _runtime.GuardedStore.CallAsync(
             static (s, ct) => s.Index.ListAsync(s.User, ct), (Index: index, User: user), "list the sessions of", cancellationToken);
-        var sessions = await Task.WhenAll(entries.Select(async entry =>
-        {
-            var record = await _runtime.GuardedStore.GetAsync(entry.Id, cancellationToken);
-            if (record is { } found && Parse(found) is { } payload && PassportUser.Read(payload.Values) == user)
-            {
-                return new LiveSession(entry.Id, entry.Entry, payload.CreatedUnixMs);
-            }
 
-            await _indexing.RemoveAsync(user, entry.Id, cancellationToken);
-            return (LiveSession?)null;
-        }));
-        return [.. sessions.OfType<LiveSession>()];
+        // A few reads at a time: a user with hundreds of entries must not fill the store's read queue (SQLite's is bounded).
+        var sessions = new List<LiveSession>(entries.Count);
+        foreach (var batch in entries.Chunk(ParallelReads))
+        {
+            sessions.AddRange((await Task.WhenAll(batch.Select(entry => LiveOrDroppedAsync(user, entry, cancellationToken)))).OfType<LiveSession>());
+        }
+
+        return [.. sessions];
+    }
+
+    private async Task<LiveSession?> LiveOrDroppedAsync(string user, IndexedSession entry, CancellationToken cancellationToken)
+    {
+        var record = await _runtime.GuardedStore.GetAsync(entry.Id, cancellationToken);
+        if (record is { } found && Parse(found) is { } payload && PassportUser.Read(payload.Values) == user)
+        {
+            return new LiveSession(entry.Id, entry.Entry, payload.CreatedUnixMs);
+        }
+
+        await _indexing.RemoveAsync(user, entry.Id, cancellationToken);
+        return null;
     }
 
     /// <summary>
@@ -182,6 +192,7 @@ public sealed class UserSessions
                 if (await turn.TakeAndLoadAsync(id, cancellationToken) is { } record && Parse(record) is { } payload && PassportUser.Read(payload.Values) == user)
                 {
                     await turn.DestroyAsync(id, cancellationToken);
+                    _runtime.Logger.SessionRevoked(new SessionLogId(id));
                 }
             }
             finally
@@ -192,10 +203,10 @@ public sealed class UserSessions
         else if (await _runtime.GuardedStore.GetAsync(id, cancellationToken) is { } record && Parse(record) is { } payload && PassportUser.Read(payload.Values) == user)
         {
             await _runtime.GuardedStore.DestroyAsync(id, cancellationToken);
+            _runtime.Logger.SessionRevoked(new SessionLogId(id));
         }
 
         await _indexing.RemoveAsync(user, id, cancellationToken);
-        _runtime.Logger.SessionRevoked(new SessionLogId(id));
     }
 
     private async Task SignOutCurrentAsync(ServerSession session, string user, CancellationToken cancellationToken)
@@ -243,17 +254,7 @@ public sealed class UserSessions
         return Convert.ToBase64String(mac[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
-    private static SessionPayload? Parse(SessionRecord record)
-    {
-        try
-        {
-            return SessionPayload.Parse(record.Payload.Span);
-        }
-        catch (SessionDataException)
-        {
-            return null;
-        }
-    }
+    private static SessionPayload? Parse(SessionRecord record) => SessionPayload.TryParse(record.Payload.Span);
 
     private InvalidOperationException NoIndex() => new(
         $"The session store '{_runtime.StoreName}' keeps no index of users' sessions (IServerSessionIndexStore), so they cannot be listed or revoked. " +

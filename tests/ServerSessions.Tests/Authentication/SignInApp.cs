@@ -19,7 +19,8 @@ internal static class SignInApp
         Action<ServerSessionAuthenticationOptions>? authentication = null,
         Action<ServerSessionOptions>? configure = null,
         Func<TimeProvider, IServerSessionStore>? store = null,
-        Action<WebApplication>? map = null) =>
+        Action<WebApplication>? map = null,
+        Action<WebApplication>? beforeSessions = null) =>
         SessionTestHost.StartAsync(
             app =>
             {
@@ -49,6 +50,7 @@ internal static class SignInApp
                 services.AddAuthentication(ServerSessionAuthenticationDefaults.AuthenticationScheme).AddServerSession(authentication);
                 services.AddAuthorization();
             },
+            beforeSessions: beforeSessions,
             store: store);
 
     public static string Name(HttpContext context) => context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name! : "anonymous";

@@ -62,7 +62,12 @@ internal sealed class SessionTestHost : IAsyncDisposable
         var time = clock ?? new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var memory = new MemorySessionStore(new MemorySessionStoreOptions(), time);
         var inner = store?.Invoke(time) ?? memory;
-        var recording = inner is IServerSessionLeaseStore leases ? new RecordingLeaseStore(leases) : new RecordingStore(inner);
+        var recording = inner switch
+        {
+            IServerSessionLeaseStore leases => new RecordingLeaseStore(leases),
+            IServerSessionIndexStore index => new RecordingIndexStore(index),
+            _ => new RecordingStore(inner),
+        };
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddRouting();
         builder.Services

@@ -24,12 +24,15 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
                 ["Session:Redis:Configuration"] = Unreachable,
                 ["Session:Redis:KeyPrefix"] = "myapp:",
                 ["Session:Redis:OperationTimeout"] = "00:00:01",
+                ["Session:Redis:IndexKeyPrefix"] = "myapp:users:",
             },
             redis => redis.KeyPrefix += "sess:");
 
         var options = app.Services.GetRequiredService<IOptions<RedisSessionStoreOptions>>().Value;
 
         Assert.Equal((Unreachable, "myapp:sess:", TimeSpan.FromSeconds(1)), (options.Configuration, options.KeyPrefix, options.OperationTimeout));
+        Assert.Equal("myapp:users:", options.IndexKeyPrefix);
+        app.UseServerSessions(); // valid: the index's prefix does not overlap the sessions'
     }
 
     [Fact]
@@ -70,6 +73,10 @@ public sealed class RedisServerSessionsBuilderExtensionsTests
     [Theory]
     [InlineData("Session:Redis:Configuration", "127.0.0.1:6379,notAnOption=1")]
     [InlineData("Session:Redis:KeyPrefix", "{sess}:")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "sess:users:")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "se")]
+    [InlineData("Session:Redis:IndexKeyPrefix", "{users}:")]
     [InlineData("Session:Redis:OperationTimeout", "00:00:00")]
     public void InvalidValue_IsAStartupError_NamingTheSetting(string key, string value)
     {

@@ -232,7 +232,9 @@ public sealed class SqliteSessionStoreTests : IDisposable
 
         Assert.Equal(
             [
+                "CREATE TABLE session_index (user TEXT NOT NULL, id TEXT NOT NULL, last_seen INTEGER NOT NULL, expires INTEGER NOT NULL, user_agent TEXT, client_address TEXT, PRIMARY KEY (user, id)) WITHOUT ROWID",
                 "CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID",
+                "CREATE INDEX session_index_expires ON session_index (expires)",
                 "CREATE INDEX sessions_expires ON sessions (expires)",
             ],
             schema);

@@ -34,7 +34,8 @@ var users = UsersOptions.From(builder.Configuration);
 builder.Services.AddSingleton(_ => new UserDatabase(users.FullPath, TimeProvider.System));
 builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
 builder.Services.AddSingleton<UserAccounts>();
-builder.Services.AddSingleton(_ => new SignInLimiter(SignInLimitsOptions.From(builder.Configuration)));
+var signInLimits = SignInLimitsOptions.From(builder.Configuration);
+builder.Services.AddSingleton(services => new SignInLimiter(signInLimits, services.GetRequiredService<ILogger<SignInLimiter>>()));
 
 // Every POST carries an antiforgery token (400 without one), whose keys persist beside the users, or in Redis.
 builder.Services.Configure<MvcOptions>(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));

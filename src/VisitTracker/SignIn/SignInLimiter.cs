@@ -6,16 +6,18 @@ namespace VisitTracker.SignIn;
 /// The sign-in and registration limits, on the framework's rate limiters (fixed windows, partitioned by client): a
 /// failed sign-in takes a permit per address and per (address, user name); a registration takes one per address. An
 /// attempt is refused before any password is checked while a partition has no permit left, so a refused attempt costs
-/// no hash either.
+/// no hash either. The failure or registration that uses up a window's last permit is logged, once per window.
 /// </summary>
 internal sealed class SignInLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _failuresPerAddress;
     private readonly PartitionedRateLimiter<string>? _failuresPerAddressAndUser;
     private readonly PartitionedRateLimiter<string>? _registrationsPerAddress;
+    private readonly ILogger _logger;
 
-    public SignInLimiter(SignInLimitsOptions options)
+    public SignInLimiter(SignInLimitsOptions options, ILogger<SignInLimiter> logger)
     {
+        _logger = logger;
         _failuresPerAddress = Create(options.FailuresPerAddress, TimeSpan.FromMinutes(1));
         _failuresPerAddressAndUser = Create(options.FailuresPerAddressAndUser, TimeSpan.FromMinutes(1));
         _registrationsPerAddress = Create(options.RegistrationsPerAddress, TimeSpan.FromHours(1));
@@ -32,15 +34,29 @@ internal sealed class SignInLimiter : IDisposable
     public void SignInFailed(HttpContext context, string userName)
     {
         var address = ClientAddress.Of(context);
-        Take(_failuresPerAddress, address);
-        Take(_failuresPerAddressAndUser, AddressAndUser(address, userName));
+        if (Take(_failuresPerAddress, address) is { } perAddress)
+        {
+            _logger.SignInLimitReached(address, nameof(SignInLimitsOptions.FailuresPerAddress), Seconds(perAddress));
+        }
+
+        if (Take(_failuresPerAddressAndUser, AddressAndUser(address, userName)) is { } perUser)
+        {
+            _logger.SignInLimitReached(address, nameof(SignInLimitsOptions.FailuresPerAddressAndUser), Seconds(perUser));
+        }
     }
 
     /// <summary>How long until this client may register again, or <see langword="null"/> if it may now.</summary>
     public TimeSpan? RegistrationRetryAfter(HttpContext context) => Blocked(_registrationsPerAddress, ClientAddress.Of(context));
 
     /// <summary>Counts a registration.</summary>
-    public void Registered(HttpContext context) => Take(_registrationsPerAddress, ClientAddress.Of(context));
+    public void Registered(HttpContext context)
+    {
+        var address = ClientAddress.Of(context);
+        if (Take(_registrationsPerAddress, address) is { } wait)
+        {
+            _logger.RegistrationLimitReached(address, Seconds(wait));
+        }
+    }
 
     public void Dispose()
     {
@@ -76,11 +92,20 @@ internal sealed class SignInLimiter : IDisposable
             : TimeSpan.FromMinutes(1);
     }
 
-    private static void Take(PartitionedRateLimiter<string>? limiter, string key)
+    // Takes a permit; when that was the window's last one, how long until the window ends.
+    private static TimeSpan? Take(PartitionedRateLimiter<string>? limiter, string key)
     {
+        if (limiter is null)
+        {
+            return null;
+        }
+
         // A fixed window's permits come back when the window ends, not when the lease is disposed.
-        using var lease = limiter?.AttemptAcquire(key);
+        using var lease = limiter.AttemptAcquire(key);
+        return lease.IsAcquired ? Blocked(limiter, key) : null;
     }
+
+    private static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
     private static TimeSpan? Later(TimeSpan? first, TimeSpan? second) =>
         first is null ? second : second is null ? first : first > second ? first : second;

@@ -48,8 +48,11 @@ internal sealed partial class SignInClient(AppProcess app) : IDisposable
         return await SendAsync(request);
     }
 
-    /// <summary>POSTs a form with the token of the last page (unless <paramref name="withToken"/> is false).</summary>
-    public async Task<Page> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> fields, bool withToken = true)
+    /// <summary>
+    /// POSTs a form with the token of the last page (unless <paramref name="withToken"/> is false), to this client's app
+    /// or to another one on the same site (<paramref name="at"/>: a browser's cookies ignore the port).
+    /// </summary>
+    public async Task<Page> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> fields, bool withToken = true, AppProcess? at = null)
     {
         var form = fields.ToList();
         if (withToken)
@@ -57,7 +60,7 @@ internal sealed partial class SignInClient(AppProcess app) : IDisposable
             form.Add(new("__RequestVerificationToken", Token ?? throw new InvalidOperationException("No page with a form was loaded.")));
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri((at ?? app).BaseAddress, path)) { Content = new FormUrlEncodedContent(form) };
         return await SendAsync(request);
     }
 

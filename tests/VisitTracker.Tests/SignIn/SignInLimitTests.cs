@@ -37,6 +37,12 @@ public sealed class SignInLimitTests
         using var elsewhere = new SignInClient(app) { ForwardedFor = "192.0.2.44" };
         (await elsewhere.LoginAsync("alice", Password)).AssertRedirect(HttpStatusCode.SeeOther, "/");
         (await attacker.LoginAsync("bob", "a guess at bob")).AssertStatus(HttpStatusCode.BadRequest);
+
+        // Logged once, naming the address and the limit, never the user or a password.
+        Assert.Single(app.Output.Split('\n'), line => line.Contains("203.0.113.7 reached SignInLimits:FailuresPerAddressAndUser", StringComparison.Ordinal));
+        Assert.DoesNotContain("alice", app.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("guess", app.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, app.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.AspNetCore.Http;
 using VisitTracker.SignIn;
 
@@ -10,7 +11,7 @@ public sealed class SignInLimiterTests
     [Fact]
     public void FailuresPerAddressAndUser_BlockThatPairOnly_NotTheUserFromAnotherAddress()
     {
-        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 0, FailuresPerAddressAndUser = 3 });
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 0, FailuresPerAddressAndUser = 3 }, NullLogger<SignInLimiter>.Instance);
         var attacker = Client("203.0.113.7");
 
         for (var failure = 0; failure < 3; failure++)
@@ -29,7 +30,7 @@ public sealed class SignInLimiterTests
     [Fact]
     public void FailuresPerAddress_BlockEveryNameFromThatAddress_OnlyThere()
     {
-        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 3, FailuresPerAddressAndUser = 0 });
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 3, FailuresPerAddressAndUser = 0 }, NullLogger<SignInLimiter>.Instance);
         var attacker = Client("203.0.113.7");
 
         foreach (var name in new[] { "alice", "bob", "carol" })
@@ -44,7 +45,7 @@ public sealed class SignInLimiterTests
     [Fact]
     public void AnIPv6Client_IsCountedByItsSlash64()
     {
-        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 1, FailuresPerAddressAndUser = 0 });
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 1, FailuresPerAddressAndUser = 0 }, NullLogger<SignInLimiter>.Instance);
 
         limiter.SignInFailed(Client("2001:db8:1:2::1"), "alice");
 
@@ -55,7 +56,7 @@ public sealed class SignInLimiterTests
     [Fact]
     public void Registrations_AreLimitedPerAddress_ForAnHour()
     {
-        using var limiter = new SignInLimiter(new SignInLimitsOptions { RegistrationsPerAddress = 2 });
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { RegistrationsPerAddress = 2 }, NullLogger<SignInLimiter>.Instance);
         var client = Client("203.0.113.7");
 
         limiter.Registered(client);
@@ -71,7 +72,7 @@ public sealed class SignInLimiterTests
     [Fact]
     public void ZeroTurnsALimitOff()
     {
-        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 0, FailuresPerAddressAndUser = 0, RegistrationsPerAddress = 0 });
+        using var limiter = new SignInLimiter(new SignInLimitsOptions { FailuresPerAddress = 0, FailuresPerAddressAndUser = 0, RegistrationsPerAddress = 0 }, NullLogger<SignInLimiter>.Instance);
         var client = Client("203.0.113.7");
 
         for (var attempt = 0; attempt < 1000; attempt++)

@@ -30,6 +30,15 @@ public sealed class AccountController : Controller
     [HttpGet]
     public Task<IActionResult> Show([FromSession] ServerSession session) => Page(session, StatusCodes.Status200OK, error: null);
 
+    /// <summary>
+    /// The account page again, for a GET of a form's address: a session signed out elsewhere that posts a form here is
+    /// challenged to sign in with this address as its return URL, which the browser then GETs.
+    /// </summary>
+    [HttpGet("sessions/revoke")]
+    [HttpGet("sessions/revoke-others")]
+    [HttpGet("password")]
+    public IActionResult BackToAccount() => new SeeOtherResult("/account");
+
     /// <summary>Signs out one of the user's other sessions; <c>303</c> to <c>/account</c>.</summary>
     /// <param name="handle">The session's handle from the page (never its ID).</param>
     [HttpPost("sessions/revoke")]

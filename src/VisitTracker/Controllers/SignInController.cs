@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using ServerSessions;
@@ -51,11 +52,26 @@ public sealed class SignInController : Controller
         return new SeeOtherResult(IsLocalPath(returnUrl) ? returnUrl! : "/");
     }
 
-    /// <summary>Signs out: the session is destroyed on the server and its cookie cleared; <c>303</c> to <c>/</c>.</summary>
+    /// <summary>
+    /// Signs out: the session is destroyed on the server and its cookie cleared; <c>303</c> to <c>/</c>. The antiforgery
+    /// token is checked only when someone is signed in: a session signed out elsewhere meanwhile (its form's token names
+    /// the user it had) just lands on <c>/</c>, where a 400 would say nothing useful.
+    /// </summary>
     [HttpPost("logout")]
+    [IgnoreAntiforgeryToken]
     public async Task<IActionResult> Logout()
     {
-        await HttpContext.SignOutAsync();
+        if (User.Identity?.IsAuthenticated == true)
+        {
+            var antiforgery = HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
+            if (!await antiforgery.IsRequestValidAsync(HttpContext))
+            {
+                return BadRequest();
+            }
+
+            await HttpContext.SignOutAsync();
+        }
+
         return new SeeOtherResult("/");
     }
 

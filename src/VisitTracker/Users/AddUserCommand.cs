@@ -42,7 +42,7 @@ internal static class AddUserCommand
             Args = arguments[1..],
             ContentRootPath = AppContext.BaseDirectory,
         }).Configuration;
-        var database = new UserDatabase(UsersOptions.From(configuration).FullPath, TimeProvider.System);
+        using var database = new UserDatabase(UsersOptions.From(configuration).FullPath, TimeProvider.System);
         var accounts = new UserAccounts(database, new PasswordHasher<UserRecord>());
         if (await accounts.RegisterAsync(name, password!) is null)
         {

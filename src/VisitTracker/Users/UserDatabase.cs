@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
@@ -6,9 +7,10 @@ namespace VisitTracker.Users;
 /// <summary>
 /// The users table in its SQLite file. Several processes on one machine may share the file (two nodes of the app, or
 /// <c>add-user</c> beside a running app): it is in WAL mode, so readers never wait for the writer, and each connection
-/// waits up to <see cref="BusyTimeoutMilliseconds"/> for another process's write to finish.
+/// waits up to <see cref="BusyTimeoutMilliseconds"/> for another process's write to finish. Every signed-in request
+/// looks its user up, so lookups reuse open connections with their statement prepared; the rare writes open their own.
 /// </summary>
-internal sealed class UserDatabase
+internal sealed class UserDatabase : IDisposable
 {
     private const int BusyTimeoutMilliseconds = 5000;
 
@@ -22,8 +24,15 @@ internal sealed class UserDatabase
         ) WITHOUT ROWID
         """;
 
+    // Idle lookups kept for reuse; more at once (a burst) are closed after use.
+    private const int MaxIdleLookups = 16;
+
+    private const string Find = "SELECT name, password_hash, security_stamp FROM users WHERE name = $name";
+
     private readonly string _connectionString;
     private readonly TimeProvider _time;
+    private readonly ConcurrentBag<SqliteCommand> _lookups = [];
+    private int _idleLookups;
 
     /// <summary>Opens (creating if missing) the database at <paramref name="path"/> and its folder.</summary>
     public UserDatabase(string path, TimeProvider time)
@@ -37,6 +46,8 @@ internal sealed class UserDatabase
             Mode = SqliteOpenMode.ReadWriteCreate,
             // Microsoft.Data.Sqlite's own retries of a busy statement stop when SQLite's busy timeout does.
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
+            // The lookups keep their own connections; the writes are rare, and a pool would keep the file open after disposal.
+            Pooling = false,
         }.ToString();
 
         using var connection = Open();
@@ -51,12 +62,22 @@ internal sealed class UserDatabase
     /// <summary>The user named <paramref name="name"/> (in any ASCII case), or <see langword="null"/>.</summary>
     public async Task<UserRecord?> FindAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name, password_hash, security_stamp FROM users WHERE name = $name";
-        command.Parameters.AddWithValue("$name", name);
-        using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)) : null;
+        var lookup = RentLookup();
+        try
+        {
+            lookup.Parameters[0].Value = name;
+            using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
+            var user = await reader.ReadAsync(cancellationToken) ? new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)) : null;
+            await reader.DisposeAsync();
+            Return(lookup);
+            return user;
+        }
+        catch
+        {
+            // A connection that failed is not reused.
+            Close(lookup);
+            throw;
+        }
     }
 
     /// <summary>Adds the user; <see langword="false"/> when the name (in any ASCII case) is taken.</summary>
@@ -98,9 +119,51 @@ internal sealed class UserDatabase
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    public void Dispose()
+    {
+        while (_lookups.TryTake(out var lookup))
+        {
+            Close(lookup);
+        }
+    }
+
+    private static void Close(SqliteCommand lookup)
+    {
+        lookup.Connection!.Dispose();
+        lookup.Dispose();
+    }
+
+    private void Return(SqliteCommand lookup)
+    {
+        if (Interlocked.Increment(ref _idleLookups) <= MaxIdleLookups)
+        {
+            _lookups.Add(lookup);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _idleLookups);
+            Close(lookup);
+        }
+    }
+
+    private SqliteCommand RentLookup()
+    {
+        if (_lookups.TryTake(out var lookup))
+        {
+            Interlocked.Decrement(ref _idleLookups);
+            return lookup;
+        }
+
+        var connection = Open();
+        lookup = connection.CreateCommand();
+        lookup.CommandText = Find;
+        lookup.Parameters.Add("$name", SqliteType.Text);
+        lookup.Prepare();
+        return lookup;
+    }
+
     private SqliteConnection Open()
     {
-        // Pooled: the connection (and its busy timeout) is reused by the next request.
         var connection = new SqliteConnection(_connectionString);
         try
         {

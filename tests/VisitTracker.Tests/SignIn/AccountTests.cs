@@ -58,6 +58,42 @@ public sealed class AccountTests(SignInApp fixture) : IClassFixture<SignInApp>
     }
 
     [Fact]
+    public async Task AFormOfASessionSignedOutElsewhere_LeadsToTheLoginPage_AndThenBackToTheAccount()
+    {
+        var name = await RegisteredUserAsync();
+        using var laptop = fixture.NewClient();
+        using var phone = fixture.NewClient();
+        (await laptop.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
+        (await phone.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
+        (await phone.GetAsync("/account")).AssertStatus(HttpStatusCode.OK); // the phone's page, with its forms
+        await laptop.GetAsync("/account");
+        (await laptop.PostAsync("/account/sessions/revoke-others", [])).AssertStatus(HttpStatusCode.SeeOther);
+
+        var posted = await phone.PostAsync("/account/sessions/revoke-others", []);
+
+        posted.AssertRedirect(HttpStatusCode.Redirect, "/login?returnUrl=%2Faccount%2Fsessions%2Frevoke-others");
+        (await phone.LoginAsync(name, Password, returnUrl: "/account/sessions/revoke-others")).AssertStatus(HttpStatusCode.SeeOther);
+        (await phone.GetAsync("/account/sessions/revoke-others")).AssertRedirect(HttpStatusCode.SeeOther, "/account");
+        Assert.Equal(name, (await laptop.HomeAsync()).Greeted); // the phone's old form changed nothing
+    }
+
+    [Fact]
+    public async Task SigningOutASessionSignedOutElsewhere_LandsOnTheHomePage()
+    {
+        var name = await RegisteredUserAsync();
+        using var laptop = fixture.NewClient();
+        using var phone = fixture.NewClient();
+        (await laptop.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
+        (await phone.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
+        Assert.Equal(name, (await phone.HomeAsync()).Greeted); // the phone's page, with its Sign out form
+        await laptop.GetAsync("/account");
+        (await laptop.PostAsync("/account/sessions/revoke-others", [])).AssertStatus(HttpStatusCode.SeeOther);
+
+        (await phone.PostAsync("/logout", [])).AssertRedirect(HttpStatusCode.SeeOther, "/");
+        Assert.Equal(name, (await laptop.HomeAsync()).Greeted);
+    }
+
+    [Fact]
     public async Task PasswordChange_SignsOutTheOtherSession_KeepsThisOne_AndOnlyTheNewPasswordSignsIn()
     {
         var name = await RegisteredUserAsync();
@@ -93,7 +129,7 @@ public sealed class AccountTests(SignInApp fixture) : IClassFixture<SignInApp>
         (await client.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
         Assert.Equal(name, (await client.HomeAsync()).Greeted);
 
-        var database = new UserDatabase(fixture.UsersPath, TimeProvider.System);
+        using var database = new UserDatabase(fixture.UsersPath, TimeProvider.System);
         var user = await database.FindAsync(name);
         Assert.True(await database.TryReplaceHashAsync(name, user!.PasswordHash, user.PasswordHash, stamp: "a-stamp-set-elsewhere"));
 
@@ -109,7 +145,8 @@ public sealed class AccountTests(SignInApp fixture) : IClassFixture<SignInApp>
         (await client.LoginAsync(name, Password)).AssertStatus(HttpStatusCode.SeeOther);
         Assert.Equal(name, (await client.HomeAsync()).Greeted);
 
-        Assert.True(await new UserDatabase(fixture.UsersPath, TimeProvider.System).DeleteAsync(name));
+        using var database = new UserDatabase(fixture.UsersPath, TimeProvider.System);
+        Assert.True(await database.DeleteAsync(name));
 
         Assert.Null((await client.HomeAsync()).Greeted);
         (await client.GetAsync("/account")).AssertRedirect(HttpStatusCode.Redirect, "/login?returnUrl=%2Faccount");

@@ -32,7 +32,10 @@ public sealed class PassportSessionTests
         Assert.Equal("alice", home.Greeted);
         Assert.Equal(5, home.Count);
 
-        Assert.True(await new UserDatabase(users, TimeProvider.System).DeleteAsync("alice"));
+        using (var database = new UserDatabase(users, TimeProvider.System))
+        {
+            Assert.True(await database.DeleteAsync("alice"));
+        }
 
         Assert.Null((await client.HomeAsync()).Greeted);
         Assert.Equal("", await redis.CommandAsync("GET", $"sess:{Id}")); // signed out: destroyed

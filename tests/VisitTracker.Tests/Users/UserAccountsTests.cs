@@ -7,11 +7,13 @@ public sealed class UserAccountsTests : IDisposable
 {
     private readonly TempFolder _folder = new();
     private readonly CountingHasher _hasher = new();
+    private readonly UserDatabase _database;
     private readonly UserAccounts _accounts;
 
     public UserAccountsTests()
     {
-        _accounts = new UserAccounts(new UserDatabase(Path.Combine(_folder.Path, "users.db"), TimeProvider.System), _hasher);
+        _database = new UserDatabase(Path.Combine(_folder.Path, "users.db"), TimeProvider.System);
+        _accounts = new UserAccounts(_database, _hasher);
     }
 
     [Fact]
@@ -69,7 +71,7 @@ public sealed class UserAccountsTests : IDisposable
         var old = new Microsoft.AspNetCore.Identity.PasswordHasher<UserRecord>(
             Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Identity.PasswordHasherOptions { IterationCount = 1000 }));
         var oldHash = old.HashPassword(user!, "correct horse");
-        await new UserDatabase(Path.Combine(_folder.Path, "users.db"), TimeProvider.System).TryReplaceHashAsync("alice", user!.PasswordHash, oldHash, stamp: null);
+        await _database.TryReplaceHashAsync("alice", user!.PasswordHash, oldHash, stamp: null);
 
         Assert.NotNull(await _accounts.CheckAsync("alice", "correct horse"));
 
@@ -92,7 +94,7 @@ public sealed class UserAccountsTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        _database.Dispose();
         _folder.Dispose();
     }
 

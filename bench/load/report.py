@@ -5,6 +5,7 @@
     report.py load TSV BASELINE NAME...  the table and chart of a load run (rows: round scenario contender wrk-fields)
     report.py scale TSV                  the table of a scale run (rows: round sessions store wrk-fields)
     report.py compare TSV MIN_RATIO      before/after: each NAME against NAME@base, paired round by round (rows as load's)
+    report.py signedin TSV               signed in against anonymous: each contender's signedin over its steady, by round
     report.py splice FILE SECTION MD     replaces what lies between FILE's markers of SECTION with the file MD
 """
 import collections
@@ -178,6 +179,36 @@ def compare(path, min_ratio, suffix="@base"):
     print("\n".join(out))
 
 
+def signedin(path, signed="signedin", anonymous="steady"):
+    """Issue 15: each contender's signed-in req/s over its anonymous req/s in the same round (run back to back), and
+    what the difference is per request: 1/req/s is the machine's time per request (wrk, app and store on the same
+    cores), so the gap between the two is the signed-in request's extra cost, spread over the cores."""
+    rows = read_rows(path)
+    by = {(r[0], r[1], r[2]): r for r in rows}
+    rounds = ordered(r[0] for r in rows)
+    modes = {"serialized": "Serialized", "lastwritewins": "LastWriteWins"}
+    out = ["| store | concurrency | anonymous req/s | signed-in req/s | **signed in ÷ anonymous** | min–max | per round "
+           "| extra µs per request | p99 anonymous → signed in | non-2xx |",
+           "|---|---|--:|--:|--:|--:|---|--:|--:|--:|"]
+    for name in ordered(r[2] for r in rows):
+        pairs = [(by[(n, signed, name)], by[(n, anonymous, name)]) for n in rounds
+                 if (n, signed, name) in by and (n, anonymous, name) in by]
+        pairs = [(s_, a) for s_, a in pairs if float(s_[3]) > 0 and float(a[3]) > 0]
+        if not pairs:
+            continue
+        ratios = [float(s_[3]) / float(a[3]) for s_, a in pairs]
+        extra = statistics.median(1e6 / float(s_[3]) - 1e6 / float(a[3]) for s_, a in pairs)
+        m = re.match(r"^vt-(\w+)-(\w+)$", name)
+        store, mode = (m.group(1), modes.get(m.group(2), m.group(2))) if m else (name, "")
+        after, before = Cell([s_ for s_, _ in pairs]), Cell([a for _, a in pairs])
+        out.append(f"| {store} | {mode} | {before.rps:,.0f} | {after.rps:,.0f} | **{statistics.median(ratios):.3f}** | "
+                   f"{min(ratios):.3f}–{max(ratios):.3f} | {', '.join(f'{x:.2f}' for x in ratios)} | {extra:,.1f} | "
+                   f"{ms(before.p99)} → {ms(after.p99)} | {before.non2xx + after.non2xx} |")
+    out += ["", "Medians over the rounds. Extra µs per request: the median over the rounds of 10⁶/(signed-in req/s) − "
+            "10⁶/(anonymous req/s), the machine's time per request, wrk included, on all its cores together."]
+    print("\n".join(out))
+
+
 def scale(path):
     rows = read_rows(path)
     table = cells(rows)
@@ -220,6 +251,8 @@ if __name__ == "__main__":
         load(args[0], args[1], args[2:])
     elif command == "compare" and len(args) == 2:
         compare(args[0], float(args[1]))
+    elif command == "signedin" and len(args) == 1:
+        signedin(args[0])
     elif command == "scale" and len(args) == 1:
         scale(args[0])
     elif command == "splice" and len(args) == 3:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 5's side-by-side load test, on loopback only, written into bench/RESULTS.md.
 #
-#   bench/load/run.sh [all|load|scale|memory|compare]  default: all (load, then scale, then memory; not compare)
+#   bench/load/run.sh [all|load|scale|memory|compare|signedin]  default: all (load, then scale, then memory; not compare
+#                                                                 nor signedin)
 #
 #   load    every contender in every scenario with wrk, interleaved A B C, C B A, ... over ROUNDS rounds so machine
 #           drift hits all alike; req/s, p50, p99, non-2xx and each contender's share of the no-session ceiling in
@@ -17,6 +18,11 @@
 #           over the rounds of after req/s / before req/s (each round's pair runs back to back), with min and max, the
 #           p99s, and whether each median is at least MIN_RATIO. Its own defaults: ROUNDS 5, CONTENDERS '^vt-' (only
 #           vt-* contenders take part), SCENARIOS "steady new".
+#   signedin issue 15: the home page for SESSIONS signed-in sessions (the signedin scenario) against the same page for
+#           SESSIONS anonymous ones (steady), on every store and concurrency mode, each contender's two runs back to back
+#           in every round; the section gives each round's signed-in req/s over anonymous req/s, their median and range,
+#           and the p99s. Its own defaults: ROUNDS 5, CONTENDERS '^vt-', SCENARIOS "steady signedin". Only VisitTracker
+#           signs people in: nosession, aspnet-* and nestjs-* have no sign-in and are left out of this scenario.
 #
 # Each mode regenerates only its own section of bench/RESULTS.md (between "<!-- bench/load/run.sh MODE begin ..." and
 # "... end -->"), so hand-written analysis elsewhere survives, and prints it too.
@@ -35,7 +41,13 @@
 # VisitTracker contender (Session__NewSessionLimit__PermitsPerMinute=0): wrk sends everything from one address, and the
 # "new" scenario starts a session on every request.
 # Scenarios (SCENARIOS): steady (SESSIONS existing sessions, each wrk thread rotating over its own share of the
-# cookies), new (no cookie: every request starts a session), hot (one session, every request on it).
+# cookies), new (no cookie: every request starts a session), hot (one session, every request on it), signedin (vt-*
+# only, and not in load's default: as steady, over SESSIONS sessions each signed in as a user of its own, prepared
+# before timing by bench/load/signin.py through /register, /logout and the /login form with their antiforgery tokens;
+# each signed-in cookie line also carries the antiforgery cookie, as the browser would send it).
+# VisitTracker's sign-in limits are off in every VisitTracker contender (SignInLimits__FailuresPerAddress=0,
+# SignInLimits__FailuresPerAddressAndUser=0, SignInLimits__RegistrationsPerAddress=0): the preparation registers and
+# signs in SESSIONS users from one address. Its users database (Users__Path) is in the contender's scratch folder.
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]  DURATION [10] seconds per run (SECONDS=… works too)  WARMUP [2] seconds per contender and scenario
@@ -47,6 +59,8 @@
 # Quick smoke run: ROUNDS=1 DURATION=2 WARMUP=0 CONTENDERS='nosession|vt-memory' SCENARIOS=steady RESULTS_FILE=- bench/load/run.sh load
 # Before/after on every store and mode (6 pairs, 2 scenarios, 5 rounds of 10 s: 25-30 min on 2 cores):
 #   BASELINE=<ref before the change> bench/load/run.sh compare
+# Signed in against anonymous on every store and mode (6 contenders, 2 scenarios, 5 rounds of 10 s: about 15 min):
+#   bench/load/run.sh signedin
 #
 # Needs: the .NET 10 SDK, wrk, redis-server and redis-cli, curl, python3; node and npm for the NestJS contenders
 # (apt-get install wrk redis-server curl python3 nodejs npm).
@@ -58,13 +72,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 mode=${1:-all}
 case $mode in
-  all | load | scale | memory | compare) ;;
+  all | load | scale | memory | compare | signedin) ;;
   *) sed -n '2,/^$/p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac
 if [[ $mode == compare ]]; then
   rounds=${ROUNDS:-5} filter=${CONTENDERS:-^vt-} scenarios=${SCENARIOS:-steady new}
   [[ -n ${BASELINE:-} ]] || { echo "compare needs BASELINE, a git ref to build VisitTracker from (see the top of $0)" >&2; exit 2; }
   baseline_commit=$(git rev-parse --verify --quiet "$BASELINE^{commit}") || { echo "BASELINE=$BASELINE is not a commit" >&2; exit 2; }
+elif [[ $mode == signedin ]]; then
+  rounds=${ROUNDS:-5} filter=${CONTENDERS:-^vt-} scenarios=${SCENARIOS:-steady signedin}
 else
   rounds=${ROUNDS:-3} filter=${CONTENDERS:-.} scenarios=${SCENARIOS:-steady new hot}
 fi
@@ -210,7 +226,11 @@ launch() {
       # existed would refuse the setting as unknown, and has no limit to turn off.
       if [[ $kind == visittracker ]] || git cat-file -e "$baseline_commit:src/ServerSessions/NewSessionLimitOptions.cs" 2>/dev/null; then
         env+=" Session__NewSessionLimit__PermitsPerMinute=0"
-      fi ;;
+      fi
+      # Sign-in (issue 15): bench/load/signin.py registers and signs in every user from one address, so its limits are
+      # off; the users database lives in the scratch folder. VisitTracker from before sign-in ignores these settings.
+      env+=" SignInLimits__FailuresPerAddress=0 SignInLimits__FailuresPerAddressAndUser=0 SignInLimits__RegistrationsPerAddress=0"
+      env+=" Users__Path=$work/$name/users.db" ;;
     nosession) cmd=(dotnet "$(dll "$kind")" --urls "$url")
       env+=" Logging__LogLevel__Default=Warning" ;;
     aspnetcore) cmd=(dotnet "$(dll "$kind")" --urls "$url")
@@ -272,8 +292,23 @@ cookie_file() {
   case $2 in
     steady) echo "$work/$1/steady.cookies" ;;
     hot) echo "$work/$1/hot.cookies" ;;
+    signedin) echo "$work/$1/signedin.cookies" ;;
     *) echo "" ;;
   esac
+}
+
+# Whether contender $1 runs scenario $2: only VisitTracker signs people in.
+takes_part() {
+  [[ $2 != signedin || ${kind[$1]} == visittracker* ]]
+}
+
+# Writes the cookies of $2 sessions of contender $1, each signed in as a user of its own, to $3 (bench/load/signin.py),
+# and checks that the app greets the first one's user on the page the scenario requests.
+sign_in_cookies() {
+  local url=http://127.0.0.1:${app_port[$1]}
+  python3 bench/load/signin.py "$url" "$2" "$3" 2>"$work/$1/signin.log" || { cat "$work/$1/signin.log" >&2; fail "$1: preparing the signed-in sessions failed" "$1"; }
+  [[ $(wc -l <"$3") -eq $2 ]] || fail "$1: $(wc -l <"$3") signed-in sessions for $2 users" "$1"
+  curl -s -H "Cookie: $(head -1 "$3")" "$url/" | grep -q 'class="greeting"' || fail "$1 does not greet a signed-in session's user" "$1"
 }
 
 versions_md() {
@@ -322,7 +357,7 @@ select_contenders() {
   for name in "${all_contenders[@]}"; do [[ $name =~ $filter ]] && contenders+=("$name"); done
   ((${#contenders[@]})) || fail "no contender matches CONTENDERS='$filter'"
   for scenario in $scenarios; do
-    [[ $scenario =~ ^(steady|new|hot)$ ]] || fail "unknown scenario '$scenario' (steady, new, hot)"
+    [[ $scenario =~ ^(steady|new|hot|signedin)$ ]] || fail "unknown scenario '$scenario' (steady, new, hot, signedin)"
   done
 }
 
@@ -343,13 +378,19 @@ run_rounds() {
       issue_cookies "$name" "$sessions" "$work/$name/steady.cookies"
     fi
     head -1 "$work/$name/steady.cookies" >"$work/$name/hot.cookies"
+    if [[ " $scenarios " == *" signedin "* ]] && takes_part "$name" signedin; then
+      log "$name: registering and signing in $sessions users"
+      sign_in_cookies "$name" "$sessions" "$work/$name/signedin.cookies"
+    fi
   done
   log "started ${contenders[*]}"
 
   if ((warmup > 0)); then
     log "warming up: ${warmup}s per contender and scenario"
     for scenario in $scenarios; do
-      for name in "${contenders[@]}"; do drive "$name" "$(cookie_file "$name" "$scenario")" "$warmup" "$work/warmup.txt"; done
+      for name in "${contenders[@]}"; do
+        if takes_part "$name" "$scenario"; then drive "$name" "$(cookie_file "$name" "$scenario")" "$warmup" "$work/warmup.txt"; fi
+      done
     done
   fi
 
@@ -363,20 +404,41 @@ run_rounds() {
     if ((round % 2 == 0)); then
       order=(); for ((i = ${#contenders[@]} - 1; i >= 0; i--)); do order+=("${contenders[i]}"); done
     fi
+    if [[ $mode == signedin ]]; then
+      # Each contender's scenarios back to back (in reverse order every other round too), so a round's signed-in over
+      # anonymous ratio compares two runs seconds apart.
+      local listed=($scenarios) round_scenarios=()
+      round_scenarios=("${listed[@]}")
+      if ((round % 2 == 0)); then
+        round_scenarios=(); for ((i = ${#listed[@]} - 1; i >= 0; i--)); do round_scenarios+=("${listed[i]}"); done
+      fi
+      for name in "${order[@]}"; do
+        for scenario in "${round_scenarios[@]}"; do
+          takes_part "$name" "$scenario" || continue
+          measure "$name" "$(cookie_file "$name" "$scenario")" "$round-$scenario-$name" "$results" "$scenario $name" "$round" "$scenario" "$name"
+        done
+      done
+      continue
+    fi
     for scenario in $scenarios; do
       for name in "${order[@]}"; do
+        takes_part "$name" "$scenario" || continue
         measure "$name" "$(cookie_file "$name" "$scenario")" "$round-$scenario-$name" "$results" "$scenario $name" "$round" "$scenario" "$name"
       done
     done
   done
 
-  # A steady session still known at the end answers without a new cookie; one that was lost would get one.
+  # A steady session still known at the end answers without a new cookie; one that was lost would get one. A signed-in
+  # session still signed in is greeted.
   local headers
   lost=()
   for name in "${contenders[@]}"; do
     [[ $name != nosession ]] || continue
     headers=$(curl -s -D - -o /dev/null -H "Cookie: $(head -1 "$work/$name/steady.cookies")" "http://127.0.0.1:${app_port[$name]}/" || true)
     if grep -qi '^set-cookie:' <<<"$headers"; then lost+=("$name"); fi
+    if [[ -s $work/$name/signedin.cookies ]] && ! curl -s -H "Cookie: $(head -1 "$work/$name/signedin.cookies")" "http://127.0.0.1:${app_port[$name]}/" | grep -q 'class="greeting"'; then
+      lost+=("$name (signed in)")
+    fi
   done
 }
 
@@ -406,9 +468,15 @@ run_load() {
     echo "\`nestjs-memory\`/\`nestjs-redis\` the seed's NestJS app (express-session MemoryStore / connect-redis). Each Redis contender has a redis-server of its own, without persistence; SQLite runs with \`synchronous=NORMAL\`."
     echo
     python3 bench/load/report.py load "$results" nosession "${contenders[@]}"
+    if [[ " $scenarios " == *" signedin "* && " $scenarios " == *" steady "* ]]; then
+      echo
+      echo "Signed in (\`signedin\`, VisitTracker only) against anonymous (\`steady\`), round by round (\`bench/load/run.sh signedin\` runs each pair back to back):"
+      echo
+      python3 bench/load/report.py signedin "$results"
+    fi
     if ((${#lost[@]})); then
       echo
-      echo "**Warning:** steady sessions were lost during the run (a steady cookie got a new session at the end): ${lost[*]}."
+      echo "**Warning:** steady sessions were lost during the run (a steady cookie got a new session at the end, or a signed-in one was no longer signed in): ${lost[*]}."
     fi
   } >"$md"
   publish load "$md"
@@ -593,8 +661,54 @@ run_compare() {
   stop_all
 }
 
+# Issue 15: each selected vt-* contender's home page for signed-in sessions against anonymous ones, paired by round.
+run_signedin() {
+  local contenders lost results=$work/signedin.tsv picked=() name
+  select_contenders
+  for name in "${contenders[@]}"; do
+    if takes_part "$name" signedin; then picked+=("$name"); fi
+  done
+  ((${#picked[@]})) || fail "signedin runs VisitTracker (vt-*) contenders only: none matches CONTENDERS='$filter'"
+  [[ " $scenarios " == *" steady "* && " $scenarios " == *" signedin "* ]] || fail "signedin pairs the steady and signedin scenarios: SCENARIOS='$scenarios' lacks one"
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  run_rounds "$results" "${picked[@]}"
+
+  local md=$work/signedin.md
+  {
+    echo "## Signed in against anonymous (issue 15): the home page, VisitTracker on every store"
+    echo
+    echo "Generated by \`bench/load/run.sh signedin\` on $(date -u '+%Y-%m-%d %H:%M UTC'); rerun it rather than editing this section."
+    if ((rounds < 5 || duration < 10)) || [[ $filter != '^vt-' || $scenarios != "steady signedin" || $sessions != 200 ]]; then
+      echo
+      echo "**Smoke or partial run, not a measurement** (ROUNDS=$rounds, DURATION=$duration, CONTENDERS='$filter', SESSIONS=$sessions): run \`bench/load/run.sh signedin\` with its defaults for the numbers to quote."
+    fi
+    echo
+    echo "Command: \`ROUNDS=$rounds DURATION=$duration WARMUP=$warmup SESSIONS=$sessions$([[ $filter != '^vt-' ]] && echo " CONTENDERS='$filter'")$([[ $scenarios != "steady signedin" ]] && echo " SCENARIOS='$scenarios'") bench/load/run.sh signedin\`:"
+    echo "each contender in Release on its own loopback port, store and redis-server, driven by \`wrk -t$threads -c$connections -d${duration}s --latency -s bench/load/cookies.lua\`"
+    echo "after ${warmup}s of warm-up per scenario. Anonymous (\`steady\`): $sessions sessions the app issued, one visit each. Signed in (\`signedin\`):"
+    echo "$sessions sessions, each signed in as a user of its own before timing (\`bench/load/signin.py\`: \`/register\`, \`/logout\`, then a first visit"
+    echo "and the \`/login\` form, antiforgery tokens included), so both scenarios request the same page on as many sessions, one visit"
+    echo "stored in each; the signed-in page adds the greeting and the sign-out form, whose antiforgery token it renders on every visit (each signed-in"
+    echo "session also sends the antiforgery cookie its login form set, as a browser does). Each wrk thread rotates over its own share of the cookies."
+    echo "Each contender's two runs are back to back in every round (which goes first alternates); the ratio is each round's signed-in req/s over the"
+    echo "same round's anonymous req/s. VisitTracker's sign-in limits are off (\`SignInLimits__…=0\`). Only VisitTracker signs people in:"
+    echo "\`nosession\`, \`aspnet-*\` and \`nestjs-*\` have no sign-in and take no part."
+    echo
+    versions_md
+    echo
+    python3 bench/load/report.py signedin "$results"
+    if ((${#lost[@]})); then
+      echo
+      echo "**Warning:** sessions were lost during the run (a steady cookie got a new session at the end, or a signed-in one was no longer signed in): ${lost[*]}."
+    fi
+  } >"$md"
+  publish signedin "$md"
+  stop_all
+}
+
 case $mode in
   load) run_load ;;
+  signedin) run_signedin ;;
   compare) run_compare ;;
   scale) run_scale ;;
   memory) run_memory ;;

@@ -4,7 +4,8 @@ namespace ServerSessions;
 /// The memory store's index of users' sessions (<see cref="IServerSessionIndexStore"/>): per user, one entry per session.
 /// Bounded twice: at most <see cref="MaxPerUser"/> entries per user, and at most as many entries in all as the store
 /// holds sessions (<see cref="MemorySessionStoreOptions.MaxSessions"/>), since an entry whose session is gone is only a
-/// stale candidate. A user's full index drops its expired entries, then its least recently seen one; a full index drops
+/// stale candidate. A user's full index drops its expired entries and those whose session the store no longer holds,
+/// and refuses a new entry while all are live (dropping one would hide a live session from "sign out everywhere"); a full index drops
 /// every expired entry and every entry whose session the store no longer holds, then the least recently seen one. The
 /// store's sweep deletes expired entries too. Thread-safe: one lock, never held while the store's is asked for.
 /// </summary>
@@ -41,6 +42,20 @@ internal sealed class MemorySessionIndex
 
     public void Index(string user, string id, SessionIndexEntry entry, DateTimeOffset now)
     {
+        if (UserIsFull(user, id))
+        {
+            // Only entries whose session is gone may go (asked of the store outside this lock): dropping a live one would
+            // hide that session from "sign out everywhere".
+            var gone = Snapshot(user).Where(candidate => candidate.Entry.Expires <= now || !_holds(candidate.Id)).ToList();
+            lock (_lock)
+            {
+                foreach (var stale in gone)
+                {
+                    RemoveLocked(stale);
+                }
+            }
+        }
+
         if (!TryIndex(user, id, entry, now))
         {
             // Full: the check of which sessions are gone asks the store, under its own lock, so outside this one.
@@ -142,7 +157,9 @@ internal sealed class MemorySessionIndex
 
         if (!sessions.ContainsKey(id) && sessions.Count >= MaxPerUser)
         {
-            MakeRoom(sessions, now);
+            throw new InvalidOperationException(
+                $"This user already has {MaxPerUser} live sessions in the memory store's index; one more would hide another from " +
+                "\"sign out everywhere\". End some of the user's sessions first.");
         }
 
         if (sessions.TryAdd(id, entry))
@@ -155,24 +172,12 @@ internal sealed class MemorySessionIndex
         }
     }
 
-    // A user's full index: its expired entries go, or else its least recently seen one.
-    private void MakeRoom(Dictionary<string, SessionIndexEntry> sessions, DateTimeOffset now)
+    private bool UserIsFull(string user, string id)
     {
-        var before = sessions.Count;
-        foreach (var (id, entry) in sessions)
+        lock (_lock)
         {
-            if (entry.Expires <= now)
-            {
-                sessions.Remove(id);
-            }
+            return _users.TryGetValue(user, out var sessions) && sessions.Count >= MaxPerUser && !sessions.ContainsKey(id);
         }
-
-        if (sessions.Count == before)
-        {
-            sessions.Remove(sessions.MinBy(pair => pair.Value.LastSeen).Key);
-        }
-
-        _count -= before - sessions.Count;
     }
 
     private bool Has(string user, string id) => _users.TryGetValue(user, out var sessions) && sessions.ContainsKey(id);
@@ -200,13 +205,18 @@ internal sealed class MemorySessionIndex
         }
     }
 
-    private List<(string User, string Id, SessionIndexEntry Entry)> Snapshot()
+    private List<(string User, string Id, SessionIndexEntry Entry)> Snapshot(string? only = null)
     {
         lock (_lock)
         {
-            var all = new List<(string, string, SessionIndexEntry)>(_count);
+            var all = new List<(string, string, SessionIndexEntry)>(only is null ? _count : MaxPerUser);
             foreach (var (user, sessions) in _users)
             {
+                if (only is not null && user != only)
+                {
+                    continue;
+                }
+
                 foreach (var (id, entry) in sessions)
                 {
                     all.Add((user, id, entry));

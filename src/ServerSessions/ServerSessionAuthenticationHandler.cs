@@ -32,24 +32,45 @@ internal sealed class ServerSessionAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        var principal = await ValidateAsync(signedIn);
+        if (principal is null && !session.IsReadOnly)
+        {
+            // Signing out takes the turn. A rejection made on a read taken without it is checked again on what the session
+            // holds once the turn is ours: a request that held it meanwhile may have made the session valid again (a
+            // password change storing the user's new stamp), and must not lose it to a stale read.
+            var lookedWithoutTurn = !session.IsLoaded;
+            await session.LoadAsync(Context.RequestAborted);
+            if (lookedWithoutTurn && FromLoaded(session) is { } current)
+            {
+                signedIn = current;
+                principal = await ValidateAsync(current);
+            }
+
+            if (principal is null && FromLoaded(session) is not null)
+            {
+                runtime.Logger.UserRejected(new SessionLogId(signedIn.Id));
+                await SignOutAsync(session);
+            }
+        }
+
+        if (principal is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        await indexing.SeenAsync(Context, signedIn.User, signedIn.Id, signedIn.Expires, Context.RequestAborted);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+    }
+
+    // The principal OnValidateUser made for the signed-in user, or null when it rejected the user.
+    private async Task<ClaimsPrincipal?> ValidateAsync(SignedInSession signedIn)
+    {
         var validation = new ValidateUserContext(Context, Scheme, Options, signedIn.User, signedIn.Values, runtime.Options.JsonSerializerOptions)
         {
             Principal = DefaultPrincipal(signedIn.User),
         };
         await Events.ValidateUser(validation);
-        if (validation.IsRejected || validation.Principal is null)
-        {
-            runtime.Logger.UserRejected(new SessionLogId(signedIn.Id));
-            if (!session.IsReadOnly)
-            {
-                await SignOutAsync(session);
-            }
-
-            return AuthenticateResult.NoResult();
-        }
-
-        await indexing.SeenAsync(Context, signedIn.User, signedIn.Id, signedIn.Expires, Context.RequestAborted);
-        return AuthenticateResult.Success(new AuthenticationTicket(validation.Principal, Scheme.Name));
+        return validation.IsRejected ? null : validation.Principal;
     }
 
     protected override async Task HandleSignInAsync(ClaimsPrincipal user, AuthenticationProperties? properties)
@@ -132,11 +153,7 @@ internal sealed class ServerSessionAuthenticationHandler(
         var lifecycle = session.Lifecycle;
         if (lifecycle.IsLoaded)
         {
-            ref readonly var contents = ref lifecycle.Contents;
-            return contents.FromStore && PassportUser.Read(contents.Values!) is { } loadedUser
-                ? new SignedInSession(contents.Id, loadedUser, contents.Values!,
-                    SessionExpiry.InStore(runtime.Options, runtime.Time.GetUtcNow(), contents.MaxAge(runtime.Options), contents.CreatedUnixMs))
-                : null;
+            return FromLoaded(session);
         }
 
         if (await lifecycle.Peek.ReadAsync(Context.RequestAborted) is not { } record)
@@ -152,6 +169,16 @@ internal sealed class ServerSessionAuthenticationHandler(
         return !SessionExpiry.IsPastAbsoluteTimeout(runtime.Options, runtime.Time.GetUtcNow(), payload.CreatedUnixMs)
             && PassportUser.Read(payload.Values) is { } user
             ? new SignedInSession(lifecycle.Peek.Cookie.Id!, user, payload.Values, record.Expires)
+            : null;
+    }
+
+    // The signed-in user of the loaded session, if it came from the store with one.
+    private SignedInSession? FromLoaded(ServerSession session)
+    {
+        ref readonly var contents = ref session.Lifecycle.Contents;
+        return contents.FromStore && PassportUser.Read(contents.Values!) is { } user
+            ? new SignedInSession(contents.Id, user, contents.Values!,
+                SessionExpiry.InStore(runtime.Options, runtime.Time.GetUtcNow(), contents.MaxAge(runtime.Options), contents.CreatedUnixMs))
             : null;
     }
 

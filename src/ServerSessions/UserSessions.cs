@@ -103,7 +103,26 @@ public sealed class UserSessions
         return await EndAllAsync(current.User, current.Id, cancellationToken);
     }
 
-    /// <summary>Ends every session of <paramref name="user"/> ("sign out everywhere", e.g. after a password reset).</summary>
+    /// <summary>Ends every session of the request's user, the request's own too, which is signed out as <c>SignOutAsync</c> does ("sign out everywhere").</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="cancellationToken">Cancels the store's calls.</param>
+    /// <returns>How many sessions were ended, the request's own included.</returns>
+    /// <exception cref="InvalidOperationException">Nobody is signed in on this request's session, or the store keeps no index.</exception>
+    /// <exception cref="SessionStoreException">The store failed.</exception>
+    /// <exception cref="SessionBusyException">A session was busy for longer than Session:LockTimeout; those before it are ended.</exception>
+    public async Task<int> RevokeAllAsync(HttpContext context, CancellationToken cancellationToken = default)
+    {
+        var current = await CurrentAsync(context, cancellationToken);
+        var ended = await EndAllAsync(current.User, current.Id, cancellationToken);
+        await SignOutCurrentAsync(current.Session, current.User, cancellationToken);
+        return ended + 1;
+    }
+
+    /// <summary>
+    /// Ends every session of <paramref name="user"/> ("sign out everywhere", e.g. after a password reset by an
+    /// administrator or a background job). Not from a request of one of that user's sessions: it would wait for its own
+    /// session's turn until Session:LockTimeout; use <see cref="RevokeAllAsync(HttpContext, CancellationToken)"/> there.
+    /// </summary>
     /// <param name="user">The serialized user, as sign-in stored it.</param>
     /// <param name="cancellationToken">Cancels the store's calls.</param>
     /// <returns>How many sessions were ended.</returns>

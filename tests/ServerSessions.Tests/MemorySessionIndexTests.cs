@@ -59,20 +59,31 @@ public sealed class MemorySessionIndexTests
     }
 
     [Fact]
-    public async Task AUsersFullIndex_DropsItsLeastRecentlySeenEntry()
+    public async Task AUsersFullIndex_DropsEntriesOfSessionsGone_ButNeverALiveOne()
     {
         using var store = new MemorySessionStore(new MemorySessionStoreOptions(), _time);
         for (var i = 0; i < MemorySessionIndex.MaxPerUser; i++)
         {
-            await store.IndexAsync("alice", $"s{i}", Entry(secondsAgo: i == 7 ? 100_000 : 0), default);
+            if (i != 7)
+            {
+                await store.SetAsync($"s{i}", new SessionRecord("{}"u8.ToArray(), _time.GetUtcNow().AddHours(1)), default);
+            }
+
+            await store.IndexAsync("alice", $"s{i}", Entry(secondsAgo: i == 8 ? 100_000 : 0), default);
         }
 
+        await store.SetAsync("newest", new SessionRecord("{}"u8.ToArray(), _time.GetUtcNow().AddHours(1)), default);
         await store.IndexAsync("alice", "newest", Entry(), default);
 
         var listed = (await store.ListAsync("alice", default)).Select(session => session.Id).ToList();
         Assert.Equal(MemorySessionIndex.MaxPerUser, listed.Count);
         Assert.Contains("newest", listed);
-        Assert.DoesNotContain("s7", listed);
+        Assert.DoesNotContain("s7", listed); // its session is gone
+        Assert.Contains("s8", listed);       // seen least recently, but live
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await store.IndexAsync("alice", "one-too-many", Entry(), default));
+        Assert.Contains("sign out everywhere", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("s8", (await store.ListAsync("alice", default)).Select(session => session.Id));
     }
 
     [Fact]

@@ -197,6 +197,56 @@ public sealed class SessionAuthenticationTests
         Assert.Null(await host.Memory.GetAsync(SetCookies.IdOf(cookie), default));
     }
 
+    [Fact]
+    public async Task ARejectionMadeOnAStaleRead_IsCheckedAgainUnderTheTurn_AndKeepsASessionARequestMadeValidMeanwhile()
+    {
+        var stamps = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        var gate = new HoldGate();
+        await using var host = await SignInApp.StartAsync(
+            authentication: o => o.Events.OnValidateUser = context =>
+            {
+                if (context.TryGetSessionValue<string>("stamp", out var stamp) && stamps.GetValueOrDefault(context.User) != stamp)
+                {
+                    context.RejectUser();
+                }
+
+                return Task.CompletedTask;
+            },
+            map: app =>
+            {
+                app.MapPost("/stamp", (ServerSession session, string value) =>
+                {
+                    stamps["alice"] = value;
+                    session.Set("stamp", value);
+                    return "stamped";
+                });
+                app.MapPost("/change-password", async (ServerSession session) =>
+                {
+                    stamps["alice"] = "2"; // the users table changes first, then the session, under its turn
+                    session.Set("stamp", "2");
+                    await gate.EnterAsync();
+                    return "changed";
+                });
+            });
+        var cookie = await SignInApp.SignInAsync(host, "alice");
+        using (var stamped = await host.SendAsync("/stamp?value=1", cookie, HttpMethod.Post))
+        {
+            Assert.Equal("stamped", await stamped.Content.ReadAsStringAsync());
+        }
+
+        var change = host.SendAsync("/change-password", cookie, HttpMethod.Post);
+        await gate.Inside;
+        var meanwhile = SignInApp.GetAsync(host, "/me", cookie); // reads stamp 1 without the turn: rejected, so it waits to sign out
+        var locks = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SessionRuntime>(host.Services).Locks;
+        await Bounded.UntilAsync(() => locks.WaitingCount == 1, "the rejected request to wait for the session's turn");
+        gate.Release();
+
+        (await change.Within("the password change")).Dispose();
+        Assert.Equal("alice", await meanwhile.Within("the request that looked during the change"));
+        Assert.NotNull(await host.Memory.GetAsync(SetCookies.IdOf(cookie), default));
+        Assert.Equal("alice", await SignInApp.GetAsync(host, "/me", cookie));
+    }
+
     [Theory]
     [InlineData("{\"passport\":{\"user\":\"bob\"},\"visits\":3}", "bob")]
     [InlineData("{\"passport\":{\"user\":42}}", "42")]

@@ -83,6 +83,22 @@ public sealed class UserSessionsTests
     }
 
     [Fact]
+    public async Task RevokeAll_FromARequestHoldingItsOwnSession_EndsEveryOne_ItsOwnSignedOut_WithoutWaitingForItself()
+    {
+        await using var host = await StartAsync(map: app => app.MapPost("/revoke-all-here", async (ServerSession session, HttpContext context, UserSessions sessions) =>
+            (await sessions.RevokeAllAsync(context)).ToString()));
+        var here = await SignInAsync(host, "alice", Chrome);
+        var elsewhere = await SignInAsync(host, "alice", Firefox);
+
+        using var response = await host.SendAsync("/revoke-all-here", here, HttpMethod.Post).Within("sign out everywhere, from a request that holds its session");
+
+        Assert.Equal("2", await response.Content.ReadAsStringAsync());
+        Assert.Contains("expires=Thu, 01 Jan 1970", SetCookies.Find(response), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("anonymous", await SignInApp.GetAsync(host, "/me", here));
+        Assert.Equal("anonymous", await SignInApp.GetAsync(host, "/me", elsewhere));
+    }
+
+    [Fact]
     public async Task ExpiredSignedOutAndRegeneratedSessions_NeverShow_AndAreDroppedFromTheIndex()
     {
         await using var host = await StartAsync(o => o.IdleTimeout = TimeSpan.FromHours(1));

@@ -71,26 +71,8 @@ public sealed class RedisSessionStoreLeaseConformanceTests : RedisLeaseConforman
 /// so every script runs on one node.
 /// </summary>
 [Trait("Clock", "Real")]
-public sealed class RedisClusterSessionStoreLeaseConformanceTests(RedisClusterLeaseConformanceFixture cluster)
-    : RedisLeaseConformanceTests, IClassFixture<RedisClusterLeaseConformanceFixture>
+public sealed class RedisClusterSessionStoreLeaseConformanceTests(RedisClusterFixture cluster)
+    : RedisLeaseConformanceTests, IClassFixture<RedisClusterFixture>
 {
     protected override string Configuration => cluster.Cluster.ConfigurationString;
-}
-
-/// <summary>The cluster <see cref="RedisClusterSessionStoreLeaseConformanceTests"/> shares, killed after its last test.</summary>
-public sealed class RedisClusterLeaseConformanceFixture : IAsyncLifetime
-{
-    private RedisCluster? _cluster;
-
-    public RedisCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is started in InitializeAsync.");
-
-    public async Task InitializeAsync() => _cluster = await RedisCluster.StartAsync(masters: 3);
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
 }

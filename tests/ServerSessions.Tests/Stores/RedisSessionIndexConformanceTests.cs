@@ -137,26 +137,8 @@ public sealed class RedisSessionIndexSingleNodeConformanceTests : RedisSessionIn
 
 /// <summary>The index contract on a three-master Redis Cluster, one for the whole class: each user's two keys share a slot.</summary>
 [Trait("Clock", "Real")]
-public sealed class RedisClusterSessionIndexConformanceTests(RedisClusterIndexConformanceFixture cluster)
-    : RedisSessionIndexConformanceTests, IClassFixture<RedisClusterIndexConformanceFixture>
+public sealed class RedisClusterSessionIndexConformanceTests(RedisClusterFixture cluster)
+    : RedisSessionIndexConformanceTests, IClassFixture<RedisClusterFixture>
 {
     protected override string Configuration => cluster.Cluster.ConfigurationString;
-}
-
-/// <summary>The cluster <see cref="RedisClusterSessionIndexConformanceTests"/> shares, killed after its last test.</summary>
-public sealed class RedisClusterIndexConformanceFixture : IAsyncLifetime
-{
-    private RedisCluster? _cluster;
-
-    public RedisCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is started in InitializeAsync.");
-
-    public async Task InitializeAsync() => _cluster = await RedisCluster.StartAsync(masters: 3);
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
 }

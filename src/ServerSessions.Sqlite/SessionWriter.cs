@@ -29,6 +29,7 @@ internal sealed class SessionWriter : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SessionCache? _cache;
+    private readonly SessionMetrics? _metrics;
     private readonly SqliteCommand _upsert;
     private readonly SqliteCommand _touch;
     private readonly SqliteCommand _delete;
@@ -39,8 +40,9 @@ internal sealed class SessionWriter : IDisposable
     private readonly Thread _thread;
     private ExceptionDispatchInfo? _fault;
 
-    public SessionWriter(SqliteConnection connection, int capacity, SessionCache? cache, TimeProvider time, ILogger logger)
+    public SessionWriter(SqliteConnection connection, int capacity, SessionCache? cache, TimeProvider time, ILogger logger, SessionMetrics? metrics = null)
     {
+        _metrics = metrics;
         _queue = new WorkQueue<WriteOperation>(capacity);
         _connection = connection;
         _cache = cache;
@@ -241,6 +243,7 @@ internal sealed class SessionWriter : IDisposable
         }
 
         var rows = new int[batch.Count];
+        var started = _metrics is { CommitDuration.Enabled: true } ? Stopwatch.GetTimestamp() : 0;
         try
         {
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -250,6 +253,12 @@ internal sealed class SessionWriter : IDisposable
             }
 
             Check(raw.sqlite3_exec(_connection.Handle, "COMMIT"));
+            if (started != 0)
+            {
+                _metrics!.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
+
+            _metrics?.WriteBatchSize.Record(batch.Count);
         }
         catch (Exception ex)
         {

@@ -40,6 +40,7 @@ public static class SqliteServerSessionsBuilderExtensions
         return builder.AddStore(StoreName, services => new SqliteSessionStore(
             services.GetRequiredService<IOptions<SqliteSessionStoreOptions>>().Value,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
-            services.GetService<ILogger<SqliteSessionStore>>() ?? NullLogger<SqliteSessionStore>.Instance));
+            services.GetService<ILogger<SqliteSessionStore>>() ?? NullLogger<SqliteSessionStore>.Instance,
+            services.GetService<SessionMetrics>()));
     }
 }

@@ -39,6 +39,12 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IAsyncDisposa
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     /// <exception cref="InvalidOperationException">Another store, in this process or another, has the database open.</exception>
     public SqliteSessionStore(SqliteSessionStoreOptions options, TimeProvider timeProvider, ILogger<SqliteSessionStore> logger)
+        : this(options, timeProvider, logger, null)
+    {
+    }
+
+    // AddSqliteStore's store: its write batches and commits are measured on the app's meter. One created by hand is not measured.
+    internal SqliteSessionStore(SqliteSessionStoreOptions options, TimeProvider timeProvider, ILogger<SqliteSessionStore> logger, SessionMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -62,7 +68,7 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IAsyncDisposa
             var database = new SessionDatabase(Path, options.Synchronous, options.MaxDatabaseSize, options.ConnectionOpened);
             writerConnection = database.OpenWriter();
             _cache = options.CacheSize > 0 ? new SessionCache(options.CacheSize) : null;
-            _writer = writer = new SessionWriter(writerConnection, options.WriteQueueLimit, _cache, timeProvider, logger);
+            _writer = writer = new SessionWriter(writerConnection, options.WriteQueueLimit, _cache, timeProvider, logger, metrics);
             _readers = readers = new SessionReaderPool(database, _cache, options.ReadQueueLimit);
             _sweeper = new ExpiredSessionSweeper(_writer, options.SweepInterval, options.SweepBatchSize, timeProvider, logger);
         }

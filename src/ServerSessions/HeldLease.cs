@@ -54,7 +54,7 @@ internal sealed class HeldLease
             SessionLease lease;
             try
             {
-                lease = await store.Bounded(new ValueTask<SessionLease>(pending));
+                lease = await store.Bounded(new ValueTask<SessionLease>(pending), StoreOperation.LeaseAcquire);
             }
             catch (Exception ex)
             {
@@ -89,7 +89,7 @@ internal sealed class HeldLease
             if (remaining <= TimeSpan.Zero)
             {
                 throw new SessionBusyException(
-                    $"Another request of this session, on another node, held it for longer than Session:LockTimeout ({duration.TotalSeconds:0.#} s).");
+                    $"Another request of this session, on another node, held it for longer than Session:LockTimeout ({duration.TotalSeconds:0.#} s).", SessionBusyCause.LeaseWait);
             }
 
             var wait = lease.Remaining > TimeSpan.Zero && lease.Remaining < remaining ? lease.Remaining : remaining;
@@ -116,7 +116,7 @@ internal sealed class HeldLease
         ThrowIfLost();
         var written = await _store.CallAsync(
             static (s, ct) => s.Leases.SetLeasedAsync(s.Id, s.Record, s.Holder, s.Release, ct),
-            (Leases: _leases, Id, Record: record, Holder: _holder, Release: release), "write", cancellationToken);
+            (Leases: _leases, Id, Record: record, Holder: _holder, Release: release), StoreOperation.Save, cancellationToken);
         Check(written);
         if (release)
         {
@@ -132,7 +132,7 @@ internal sealed class HeldLease
         ThrowIfLost();
         var deleted = await _store.CallAsync(
             static (s, ct) => s.Leases.DestroyLeasedAsync(s.Id, s.Holder, ct),
-            (Leases: _leases, Id, Holder: _holder), "delete", cancellationToken);
+            (Leases: _leases, Id, Holder: _holder), StoreOperation.Destroy, cancellationToken);
         Check(deleted);
     }
 
@@ -181,7 +181,7 @@ internal sealed class HeldLease
     {
         try
         {
-            await store.Bounded(leases.ReleaseLeaseAsync(id, holder, cancellationToken));
+            await store.Bounded(leases.ReleaseLeaseAsync(id, holder, cancellationToken), StoreOperation.LeaseRelease);
         }
         catch (Exception ex)
         {
@@ -225,7 +225,7 @@ internal sealed class HeldLease
 
         try
         {
-            if (!await _store.Bounded(_leases.RenewLeaseAsync(Id, _holder, _duration, CancellationToken.None))
+            if (!await _store.Bounded(_leases.RenewLeaseAsync(Id, _holder, _duration, CancellationToken.None), StoreOperation.LeaseRenew)
                 && Volatile.Read(ref _ended) == 0)
             {
                 _lost = true;
@@ -241,5 +241,5 @@ internal sealed class HeldLease
 
     private static SessionBusyException Lost() => new(
         "This request's lease on the session lapsed (it ran longer than Session:LockTimeout without renewing it) and another " +
-        "request may have changed the session since; the change was not saved.");
+        "request may have changed the session since; the change was not saved.", SessionBusyCause.LeaseLapsed);
 }

@@ -33,7 +33,7 @@ internal readonly record struct IncomingSessionCookie(string? Id, bool SignedWit
         }
         else if (!runtime.VerifiedCookies.TryVerify(raw, out var id, out var current))
         {
-            runtime.RejectedCookies.Rejected(context, raw.StartsWith("s:", StringComparison.Ordinal) ? "bad signature" : "unsigned");
+            runtime.RejectedCookies.Rejected(context, raw.StartsWith("s:", StringComparison.Ordinal) ? RejectedCookies.BadSignature : "unsigned");
         }
         else if (!SessionIds.IsWellFormed(id))
         {

@@ -23,6 +23,7 @@ public sealed class MemorySessionStore : IServerSessionIndexStore, IDisposable
     private readonly ILogger _logger;
     private readonly ITimer _sweeper;
     private readonly MemorySessionIndex _index;
+    private readonly SessionMetrics? _metrics;
     private long _evictions;
 
     /// <summary>Creates a store.</summary>
@@ -30,6 +31,12 @@ public sealed class MemorySessionStore : IServerSessionIndexStore, IDisposable
     /// <param name="timeProvider">The clock that decides expiry; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">Where evictions are reported.</param>
     public MemorySessionStore(MemorySessionStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<MemorySessionStore>? logger = null)
+        : this(options, timeProvider, logger, null)
+    {
+    }
+
+    // AddServerSessions' store: its size and evictions are reported on the app's meter. One created by hand reports neither.
+    internal MemorySessionStore(MemorySessionStoreOptions? options, TimeProvider? timeProvider, ILogger<MemorySessionStore>? logger, SessionMetrics? metrics)
     {
         options ??= new MemorySessionStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessions, 1, "Session:Memory:MaxSessions");
@@ -42,6 +49,8 @@ public sealed class MemorySessionStore : IServerSessionIndexStore, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _index = new MemorySessionIndex(_maxSessions, Holds);
+        _metrics = metrics;
+        metrics?.Observe(this);
         _sweeper = _time.CreateTimer(static state => ((MemorySessionStore)state!).SweepExpired(), this, options.SweepInterval, options.SweepInterval);
     }
 
@@ -108,6 +117,11 @@ public sealed class MemorySessionStore : IServerSessionIndexStore, IDisposable
             {
                 evictions = Interlocked.Add(ref _evictions, evicted);
             }
+        }
+
+        if (evicted > 0)
+        {
+            _metrics?.Evictions.Add(evicted);
         }
 
         // Warn on the first eviction and on every thousandth after it: a full store is a sizing problem, not news per

@@ -23,12 +23,14 @@ internal sealed class NewSessionLimiter : IDisposable
 
     private readonly PartitionedRateLimiter<HttpContext>? _limiter;
     private readonly ILogger _logger;
+    private readonly SessionMetrics _metrics;
     private readonly LogBudget _log;
     private long _refused;
 
-    public NewSessionLimiter(NewSessionLimitOptions options, TimeProvider time, ILogger logger)
+    public NewSessionLimiter(NewSessionLimitOptions options, TimeProvider time, ILogger logger, SessionMetrics metrics)
     {
         _logger = logger;
+        _metrics = metrics;
         _log = new LogBudget(time);
         if (options.PermitsPerMinute == 0)
         {
@@ -69,9 +71,14 @@ internal sealed class NewSessionLimiter : IDisposable
         throw new NewSessionLimitedException(lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Logs a refusal at Information, within a <see cref="LogBudget"/>: a flood of refusals does not flood the log.</summary>
+    /// <summary>
+    /// Counts a refusal (<c>server_sessions.requests.refused</c>, with the 429 it is answered with, or the status of the
+    /// response that went out without its session) and logs it at Information, within a <see cref="LogBudget"/>: a flood
+    /// of refusals does not flood the log.
+    /// </summary>
     public void LogRefused(HttpContext context, NewSessionLimitedException refusal, bool atResponseStart)
     {
+        _metrics.Refuse(refusal, atResponseStart ? context.Response.StatusCode : StatusCodes.Status429TooManyRequests);
         if (!_log.TryTake(out var skipped))
         {
             return;

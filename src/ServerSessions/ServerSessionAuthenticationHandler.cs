@@ -49,7 +49,7 @@ internal sealed class ServerSessionAuthenticationHandler(
             if (principal is null && FromLoaded(session) is not null)
             {
                 runtime.Logger.UserRejected(new SessionLogId(signedIn.Id));
-                await SignOutAsync(session);
+                await SignOutAsync(session, SignOutReason.Rejected);
             }
         }
 
@@ -75,6 +75,21 @@ internal sealed class ServerSessionAuthenticationHandler(
 
     protected override async Task HandleSignInAsync(ClaimsPrincipal user, AuthenticationProperties? properties)
     {
+        try
+        {
+            await SignInAsync(user);
+        }
+        catch
+        {
+            runtime.Metrics.SignIns.Add(1, new KeyValuePair<string, object?>(SessionMetrics.SignInOutcomeTag, "failure"));
+            throw;
+        }
+
+        runtime.Metrics.SignIns.Add(1, new KeyValuePair<string, object?>(SessionMetrics.SignInOutcomeTag, "success"));
+    }
+
+    private async Task SignInAsync(ClaimsPrincipal user)
+    {
         var name = Options.SerializeUser(user);
         if (string.IsNullOrEmpty(name))
         {
@@ -95,7 +110,7 @@ internal sealed class ServerSessionAuthenticationHandler(
         runtime.Logger.SignedIn(new SessionLogId(session.Id));
     }
 
-    protected override Task HandleSignOutAsync(AuthenticationProperties? properties) => SignOutAsync(RequireSession());
+    protected override Task HandleSignOutAsync(AuthenticationProperties? properties) => SignOutAsync(RequireSession(), SignOutReason.SignOut);
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
@@ -121,7 +136,7 @@ internal sealed class ServerSessionAuthenticationHandler(
     internal static bool IsLocal(string? url) =>
         !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Any(char.IsControl);
 
-    private async Task SignOutAsync(ServerSession session)
+    private async Task SignOutAsync(ServerSession session, string reason)
     {
         var cancellationToken = Context.RequestAborted;
         await session.LoadAsync(cancellationToken);
@@ -132,6 +147,7 @@ internal sealed class ServerSessionAuthenticationHandler(
         if (stored)
         {
             runtime.Logger.SignedOut(new SessionLogId(id));
+            runtime.Metrics.SignOuts.Add(1, new KeyValuePair<string, object?>(SessionMetrics.SignOutReasonTag, reason));
         }
 
         if (user is not null)
@@ -201,6 +217,13 @@ internal sealed class ServerSessionAuthenticationHandler(
         }
 
         return false;
+    }
+
+    // The server_sessions.sign_out.reason tag: the app signed the user out, or OnValidateUser rejected the user.
+    private static class SignOutReason
+    {
+        public const string SignOut = "sign_out";
+        public const string Rejected = "rejected";
     }
 
     private readonly record struct SignedInSession(string Id, string User, Dictionary<string, byte[]> Values, DateTimeOffset Expires);

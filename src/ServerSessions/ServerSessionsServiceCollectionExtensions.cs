@@ -54,6 +54,8 @@ public static class ServerSessionsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, SigningSecretValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerSessionOptions>, BrowserCookieRulesValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton(new SessionConfigurationSection(section));
         services.TryAddSingleton<SessionStoreChoice>();
 
@@ -65,14 +67,16 @@ public static class ServerSessionsServiceCollectionExtensions
         services.TryAddSingleton(static sp => new NewSessionLimiter(
             sp.GetRequiredService<IOptions<ServerSessionOptions>>().Value.NewSessionLimit,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("ServerSessions")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("ServerSessions"),
+            sp.GetRequiredService<SessionMetrics>()));
 
         var builder = new ServerSessionsBuilder(services, section);
         builder.AddStoreOptions<MemorySessionStoreOptions>(SessionStoreChoice.MemoryStoreName);
         builder.AddStore(SessionStoreChoice.MemoryStoreName, sp => new MemorySessionStore(
             sp.GetRequiredService<IOptions<MemorySessionStoreOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<MemorySessionStore>>()));
+            sp.GetRequiredService<ILogger<MemorySessionStore>>(),
+            sp.GetRequiredService<SessionMetrics>()));
 
         services.Configure<MvcOptions>(mvc =>
         {
@@ -104,6 +108,7 @@ public static class ServerSessionsServiceCollectionExtensions
             store.Name,
             services.GetRequiredService<NewSessionLimiter>(),
             services.GetRequiredService<TimeProvider>(),
-            logger);
+            logger,
+            services.GetRequiredService<SessionMetrics>());
     }
 }

@@ -59,7 +59,7 @@ internal sealed class SessionIndexing(SessionRuntime runtime)
         _refreshed.TryRemove(id, out _);
         return Index is null
             ? ValueTask.CompletedTask
-            : runtime.GuardedStore.CallAsync(static (s, ct) => s.Index.RemoveAsync(s.User, s.Id, ct), (Index, User: user, Id: id), "unindex", cancellationToken);
+            : runtime.GuardedStore.CallAsync(static (s, ct) => s.Index.RemoveAsync(s.User, s.Id, ct), (Index, User: user, Id: id), StoreOperation.IndexRemove, cancellationToken);
     }
 
     private async ValueTask WriteAsync(HttpContext context, string user, string id, DateTimeOffset expires, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ internal sealed class SessionIndexing(SessionRuntime runtime)
             userAgent.Length == 0 ? null : userAgent[..Math.Min(userAgent.Length, MaxUserAgentChars)],
             Address(context.Connection.RemoteIpAddress));
         await runtime.GuardedStore.CallAsync(
-            static (s, ct) => s.Index.IndexAsync(s.User, s.Id, s.Entry, ct), (Index: Index!, User: user, Id: id, Entry: entry), "index", cancellationToken);
+            static (s, ct) => s.Index.IndexAsync(s.User, s.Id, s.Entry, ct), (Index: Index!, User: user, Id: id, Entry: entry), StoreOperation.IndexWrite, cancellationToken);
         if (_refreshed.Count >= MaxRemembered)
         {
             _refreshed.Clear();

@@ -90,7 +90,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         var oldId = _contents.Id;
         await DestroyStoredAsync(cancellationToken);
         _contents.Regenerate(Now(), clearData);
-        runtime.Logger.SessionRegenerated(new SessionLogId(oldId), new SessionLogId(_contents.Id));
+        runtime.Events.Regenerated(oldId, _contents.Id);
     }
 
     public async Task DestroyAsync(CancellationToken cancellationToken)
@@ -191,6 +191,10 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
                     runtime.Logger.TouchSkipped(new SessionLogId(id));
                     cookie = CookieStep.None;
                 }
+                else
+                {
+                    runtime.Events.Touched();
+                }
 
                 _storeExpiryCurrent = true;
                 break;
@@ -280,7 +284,7 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
                     : record.Payload;
                 _storedId = cookieId;
                 _contents.Load(cookieId, payload, now, options.Resave);
-                runtime.Logger.SessionLoaded(new SessionLogId(cookieId));
+                runtime.Events.Loaded(cookieId);
             }
         }
 
@@ -353,11 +357,11 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
             await runtime.GuardedStore.SetAsync(id, record, cancellationToken);
         }
 
+        runtime.Events.Stored(id, payload.Length, created: _storedId != id);
         _storedId = id;
         _storedPayload = payload;
         _contents.Saved();
         _storeExpiryCurrent = true;
-        runtime.Logger.SessionStored(new SessionLogId(id), payload.Length);
         return true;
     }
 
@@ -369,15 +373,8 @@ internal sealed class SessionLifecycle(HttpContext context, SessionRuntime runti
         }
 
         _turn?.ThrowIfHeldTooLong();
-        if (_turn is not null)
-        {
-            await _turn.DestroyAsync(_storedId, cancellationToken);
-        }
-        else
-        {
-            await runtime.GuardedStore.DestroyAsync(_storedId, cancellationToken);
-        }
-
+        await (_turn?.DestroyAsync(_storedId, cancellationToken) ?? runtime.GuardedStore.DestroyAsync(_storedId, cancellationToken).AsTask());
+        runtime.Events.Destroyed();
         _storedId = null;
         _storedPayload = default;
         _contents.Unstored();

@@ -53,6 +53,7 @@ internal sealed class SessionMiddleware(RequestDelegate next, SessionRuntime run
         catch (Exception ex) when (ex is SessionStoreException or SessionBusyException && !context.Response.HasStarted)
         {
             session.Lifecycle.Finish();
+            runtime.Metrics.Refuse(ex, StatusCodes.Status503ServiceUnavailable);
             if (ex is SessionBusyException busy)
             {
                 LogBusy(busy);

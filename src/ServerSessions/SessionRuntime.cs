@@ -4,7 +4,7 @@ namespace ServerSessions;
 
 /// <summary>
 /// What every request's session shares: validated options, the chosen store, the signer (with the configured or
-/// generated secrets), the clock, the locks, the new-session limiter, the rejected cookies' count and the logger.
+/// generated secrets), the clock, the locks, the new-session limiter, the rejected cookies' count, the logger and the meter.
 /// Assembled once, at startup, by <c>AddServerSessions</c>'s registration; the container, not the runtime, owns and
 /// disposes the store and the limiter.
 /// </summary>
@@ -14,18 +14,21 @@ internal sealed class SessionRuntime
 
     public SessionRuntime(
         ServerSessionOptions options, CookieSigner signer, IServerSessionStore store, string storeName, NewSessionLimiter newSessions, TimeProvider time,
-        ILogger logger)
+        ILogger logger, SessionMetrics metrics)
     {
         Options = options;
         Signer = signer;
         VerifiedCookies = new VerifiedCookies(signer);
         Store = store;
         StoreName = storeName;
-        GuardedStore = new GuardedStore(store, options.StoreTimeout, time);
+        var storeTag = SessionMetrics.StoreTagOf(storeName);
+        GuardedStore = new GuardedStore(store, options.StoreTimeout, time, metrics, storeTag);
         NewSessions = newSessions;
-        RejectedCookies = new RejectedCookies(logger, time);
+        RejectedCookies = new RejectedCookies(logger, time, metrics);
         Time = time;
         Logger = logger;
+        Metrics = metrics;
+        Events = new SessionEvents(logger, metrics, storeTag);
         Locks = new SessionLocks(options, time, logger);
     }
 
@@ -53,6 +56,12 @@ internal sealed class SessionRuntime
     public SessionLocks Locks { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>The app's <c>ServerSessions</c> meter's instruments.</summary>
+    public SessionMetrics Metrics { get; }
+
+    /// <summary>Sessions' lifecycle events, logged and counted.</summary>
+    public SessionEvents Events { get; }
 
     public void WarnSecureCookieOverHttpOnce()
     {

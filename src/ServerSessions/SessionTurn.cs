@@ -24,31 +24,42 @@ internal sealed class SessionTurn(SessionRuntime runtime)
     {
         var options = runtime.Options;
         var waitDeadline = runtime.Time.GetUtcNow() + options.LockTimeout;
-
-        // A load retried after the store's failure already holds the lock and maybe the lease: it must not wait for itself.
-        if (_hold?.Id != id)
+        var wait = TurnWaitProbe.Start(runtime.Metrics, runtime.Time);
+        var leased = runtime.GuardedStore.Leases is not null;
+        SessionRecord? record = null;
+        try
         {
-            _hold = await runtime.Locks.AcquireAsync(id, cancellationToken);
+            // A load retried after the store's failure already holds the lock and maybe the lease: it must not wait for itself.
+            if (_hold?.Id != id)
+            {
+                _hold = await runtime.Locks.AcquireAsync(id, cancellationToken);
+            }
+            else
+            {
+                ThrowIfHeldTooLong();
+            }
+
+            if (leased)
+            {
+                if (_lease is { } failedLoad)
+                {
+                    _lease = null;
+                    await failedLoad.ReleaseAsync(cancellationToken);
+                }
+
+                // The lease comes with the session's record, in one store call: the wait includes that load.
+                (_lease, record) = await HeldLease.AcquireAsync(
+                    runtime.GuardedStore, id, options.LockTimeout, waitDeadline, _hold.Value, runtime.Logger, cancellationToken);
+            }
         }
-        else
+        catch (Exception ex)
         {
-            ThrowIfHeldTooLong();
+            wait.End(TurnWaitProbe.OutcomeOf(ex, cancellationToken));
+            throw;
         }
 
-        if (runtime.GuardedStore.Leases is null)
-        {
-            return await runtime.GuardedStore.GetAsync(id, cancellationToken);
-        }
-
-        if (_lease is { } failedLoad)
-        {
-            _lease = null;
-            await failedLoad.ReleaseAsync(cancellationToken);
-        }
-
-        (_lease, var record) = await HeldLease.AcquireAsync(
-            runtime.GuardedStore, id, options.LockTimeout, waitDeadline, _hold.Value, runtime.Logger, cancellationToken);
-        return record;
+        wait.End(TurnWaitProbe.Acquired);
+        return leased ? record : await runtime.GuardedStore.GetAsync(id, cancellationToken);
     }
 
     /// <summary>

@@ -77,11 +77,11 @@ public sealed class UserSessions
 
             if (session.Id == current.Id)
             {
-                await SignOutCurrentAsync(current.Session, current.User, cancellationToken);
+                await SignOutCurrentAsync(current.Session, current.User, RevocationScope.One, cancellationToken);
             }
             else
             {
-                await EndAsync(current.User, session.Id, cancellationToken);
+                await EndAsync(current.User, session.Id, RevocationScope.One, cancellationToken);
             }
 
             return true;
@@ -100,7 +100,7 @@ public sealed class UserSessions
     public async Task<int> RevokeOthersAsync(HttpContext context, CancellationToken cancellationToken = default)
     {
         var current = await CurrentAsync(context, cancellationToken);
-        return await EndAllAsync(current.User, current.Id, cancellationToken);
+        return await EndAllAsync(current.User, current.Id, RevocationScope.Others, cancellationToken);
     }
 
     /// <summary>Ends every session of the request's user, the request's own too, which is signed out as <c>SignOutAsync</c> does ("sign out everywhere").</summary>
@@ -113,8 +113,8 @@ public sealed class UserSessions
     public async Task<int> RevokeAllAsync(HttpContext context, CancellationToken cancellationToken = default)
     {
         var current = await CurrentAsync(context, cancellationToken);
-        var ended = await EndAllAsync(current.User, current.Id, cancellationToken);
-        await SignOutCurrentAsync(current.Session, current.User, cancellationToken);
+        var ended = await EndAllAsync(current.User, current.Id, RevocationScope.All, cancellationToken);
+        await SignOutCurrentAsync(current.Session, current.User, RevocationScope.All, cancellationToken);
         return ended + 1;
     }
 
@@ -132,7 +132,7 @@ public sealed class UserSessions
     public Task<int> RevokeAllAsync(string user, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
-        return EndAllAsync(user, null, cancellationToken);
+        return EndAllAsync(user, null, RevocationScope.All, cancellationToken);
     }
 
     private async Task<IReadOnlyList<UserSessionInfo>> ListAsync(string user, string? currentId, CancellationToken cancellationToken)
@@ -149,14 +149,14 @@ public sealed class UserSessions
             .OrderByDescending(s => s.LastSeen)];
     }
 
-    private async Task<int> EndAllAsync(string user, string? exceptId, CancellationToken cancellationToken)
+    private async Task<int> EndAllAsync(string user, string? exceptId, string scope, CancellationToken cancellationToken)
     {
         var ended = 0;
         foreach (var session in await LiveAsync(user, cancellationToken))
         {
             if (session.Id != exceptId)
             {
-                await EndAsync(user, session.Id, cancellationToken);
+                await EndAsync(user, session.Id, scope, cancellationToken);
                 ended++;
             }
         }
@@ -172,7 +172,7 @@ public sealed class UserSessions
     {
         var index = _indexing.Index ?? throw NoIndex();
         var entries = await _runtime.GuardedStore.CallAsync(
-            static (s, ct) => s.Index.ListAsync(s.User, ct), (Index: index, User: user), "list the sessions of", cancellationToken);
+            static (s, ct) => s.Index.ListAsync(s.User, ct), (Index: index, User: user), StoreOperation.IndexList, cancellationToken);
 
         // A few reads at a time: a user with hundreds of entries must not fill the store's read queue (SQLite's is bounded).
         var sessions = new List<LiveSession>(entries.Count);
@@ -201,7 +201,7 @@ public sealed class UserSessions
     /// lock, and its lease on a shared store) when sessions take turns, so a request of it in flight finishes first and
     /// cannot save it back; destroyed only if it still belongs to the user.
     /// </summary>
-    private async Task EndAsync(string user, string id, CancellationToken cancellationToken)
+    private async Task EndAsync(string user, string id, string scope, CancellationToken cancellationToken)
     {
         if (_runtime.Options.Concurrency == SessionConcurrency.Serialized)
         {
@@ -211,7 +211,7 @@ public sealed class UserSessions
                 if (await turn.TakeAndLoadAsync(id, cancellationToken) is { } record && Parse(record) is { } payload && PassportUser.Read(payload.Values) == user)
                 {
                     await turn.DestroyAsync(id, cancellationToken);
-                    _runtime.Logger.SessionRevoked(new SessionLogId(id));
+                    Revoked(id, scope);
                 }
             }
             finally
@@ -222,19 +222,19 @@ public sealed class UserSessions
         else if (await _runtime.GuardedStore.GetAsync(id, cancellationToken) is { } record && Parse(record) is { } payload && PassportUser.Read(payload.Values) == user)
         {
             await _runtime.GuardedStore.DestroyAsync(id, cancellationToken);
-            _runtime.Logger.SessionRevoked(new SessionLogId(id));
+            Revoked(id, scope);
         }
 
         await _indexing.RemoveAsync(user, id, cancellationToken);
     }
 
-    private async Task SignOutCurrentAsync(ServerSession session, string user, CancellationToken cancellationToken)
+    private async Task SignOutCurrentAsync(ServerSession session, string user, string scope, CancellationToken cancellationToken)
     {
         await session.LoadAsync(cancellationToken);
         var id = session.Id;
         await session.DestroyAsync(cancellationToken);
         await _indexing.RemoveAsync(user, id, cancellationToken);
-        _runtime.Logger.SessionRevoked(new SessionLogId(id));
+        Revoked(id, scope);
     }
 
     private async Task<CurrentSession> CurrentAsync(HttpContext context, CancellationToken cancellationToken)
@@ -266,6 +266,12 @@ public sealed class UserSessions
             : new CurrentSession(session, id!, user);
     }
 
+    private void Revoked(string id, string scope)
+    {
+        _runtime.Logger.SessionRevoked(new SessionLogId(id));
+        _runtime.Metrics.Revocations.Add(1, new KeyValuePair<string, object?>(SessionMetrics.RevocationScopeTag, scope));
+    }
+
     private string Handle(string id)
     {
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
@@ -278,6 +284,14 @@ public sealed class UserSessions
     private InvalidOperationException NoIndex() => new(
         $"The session store '{_runtime.StoreName}' keeps no index of users' sessions (IServerSessionIndexStore), so they cannot be listed or revoked. " +
         "The Memory, Sqlite and Redis stores keep one.");
+
+    // The server_sessions.revocation.scope tag: which of the user's sessions the call ended.
+    private static class RevocationScope
+    {
+        public const string One = "one";
+        public const string Others = "others";
+        public const string All = "all";
+    }
 
     private readonly record struct CurrentSession(ServerSession Session, string Id, string User);
 

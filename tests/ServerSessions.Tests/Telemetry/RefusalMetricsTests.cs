@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ServerSessions.Testing;
 using ServerSessions.Tests.Infrastructure;
 using static ServerSessions.Tests.Infrastructure.VisitCounter;
@@ -96,6 +97,41 @@ public sealed class RefusalMetricsTests
         }
 
         AssertRefused(telemetry, "hold_limit", 503);
+    }
+
+    [Fact]
+    public async Task WaitPastLockTimeoutForAnotherNodesLease_IsRefusedAsLeaseWait_AndMeasuredAsATimedOutWait()
+    {
+        // Two hosts on one lease store, as two processes share Redis, on one fake clock; the store's timers are watched.
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        var storeClock = new TimerWatch(clock);
+        var shared = new InMemoryLeaseStore(storeClock);
+        var hold = new HoldGate();
+        await using var a = await SessionTestHost.StartAsync(hold.Map, store: _ => shared, clock: clock);
+        await using var b = await SessionTestHost.StartAsync(hold.Map, store: _ => shared, clock: clock);
+        var cookie = await FirstVisitAsync(a);
+        using var telemetry = TelemetryCapture.Start(b);
+        var holder = a.SendAsync("/hold", cookie);
+        await hold.Inside;
+
+        var waiter = b.SendAsync("/count", cookie);
+        await Bounded.UntilAsync(() => storeClock.Started(TimeSpan.FromSeconds(10)) == 1, "node b to wait for node a's lease");
+        // In steps, so that node a's renewals (every third of the lease's 10 s) keep its lease: one jump would lapse it.
+        foreach (var step in new[] { 4, 4, 2 })
+        {
+            clock.Advance(TimeSpan.FromSeconds(step));
+        }
+
+        using (var response = await waiter.Within("node b's 503 after LockTimeout"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        }
+
+        hold.Release();
+        (await holder.Within("node a's response")).Dispose();
+        AssertRefused(telemetry, "lease_wait", 503);
+        Assert.Single(telemetry.Of(TurnWait, ("server_sessions.turn.outcome", "timeout")));
+        Assert.NotEmpty(telemetry.Of("server_sessions.store.operation.duration", ("server_sessions.store.operation", "lease.acquire")));
     }
 
     [Fact]

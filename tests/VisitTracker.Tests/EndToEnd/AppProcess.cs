@@ -237,7 +237,8 @@ internal abstract class AppProcess : IAsyncDisposable
         return running;
     }
 
-    private static int FreePort()
+    /// <summary>A 127.0.0.1 port nothing listens on now.</summary>
+    protected static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

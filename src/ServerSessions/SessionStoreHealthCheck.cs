@@ -28,19 +28,19 @@ internal sealed class SessionStoreHealthCheck(IServiceProvider services, string?
             return new HealthCheckResult(failure, $"The {requiredStore} session store is not in use: Session:Store chose {chosen}.");
         }
 
-        var store = services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey);
-        if (store is not IHealthCheckedSessionStore checkedStore)
-        {
-            return HealthCheckResult.Healthy(store is MemorySessionStore
-                ? "The memory session store is in this process."
-                : $"The {chosen} session store has no health check of its own.");
-        }
-
         var timeout = services.GetRequiredService<IOptions<ServerSessionOptions>>().Value.StoreTimeout;
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(timeout);
         try
         {
+            var store = services.GetRequiredKeyedService<IServerSessionStore>(SessionStoreChoice.StoreKey);
+            if (store is not IHealthCheckedSessionStore checkedStore)
+            {
+                return HealthCheckResult.Healthy(store is MemorySessionStore
+                    ? "The memory session store is in this process."
+                    : $"The {chosen} session store has no health check of its own.");
+            }
+
             var result = await checkedStore.CheckHealthAsync(bound.Token).WaitAsync(bound.Token);
             return result.Status == HealthStatus.Healthy ? result : new HealthCheckResult(failure, result.Description, result.Exception, result.Data);
         }

@@ -20,23 +20,27 @@ public sealed partial class PackagesTests(LocalFeed feed) : IClassFixture<LocalF
         using var package = ZipFile.OpenRead(feed.Package(id));
         var nuspec = XDocument.Load(package.GetEntry($"{id}.nuspec")!.Open()).Root!;
         string? Metadata(string name) => nuspec.Descendants().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
-        var license = nuspec.Descendants().Single(e => e.Name.LocalName == "license");
+        var license = nuspec.Descendants().SingleOrDefault(e => e.Name.LocalName == "license");
 
         Assert.Equal(id, Metadata("id"));
         Assert.Equal(feed.Version, Metadata("version"));
+        Assert.True(license is not null, $"{id}'s nuspec has no licence:\n{nuspec}");
         Assert.Equal(("expression", "MIT"), ((string?)license.Attribute("type"), license.Value));
         Assert.False(string.IsNullOrWhiteSpace(Metadata("description")), "no description");
         Assert.Contains("session", Metadata("tags") ?? "", StringComparison.Ordinal);
         Assert.Equal("The ServerSessions authors", Metadata("authors"));
         // The package readme is the project's README.
         Assert.Equal("README.md", Metadata("readme"));
-        using (var readme = new StreamReader(package.GetEntry("README.md")!.Open()))
+        var readmeEntry = package.GetEntry("README.md");
+        Assert.True(readmeEntry is not null, $"{id} has no README.md");
+        using (var readme = new StreamReader(readmeEntry.Open()))
         {
             Assert.Equal(await File.ReadAllTextAsync(Repository.PathOf("src", id, "README.md")), await readme.ReadToEndAsync());
         }
 
         Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.dll"));
         Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.xml"));
+        Assert.True(File.Exists(feed.Symbols(id)), $"No symbols package {feed.Symbols(id)}");
         using var symbols = ZipFile.OpenRead(feed.Symbols(id));
         Assert.NotNull(symbols.GetEntry($"lib/net10.0/{id}.pdb"));
     }

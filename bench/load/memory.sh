@@ -67,7 +67,7 @@ drive() {
 start_app() {
   app_port=$(free_port)
   # The new-session limit is off: every new visitor comes from one address.
-  env "$@" Session__Secret=bench-secret-at-least-32-bytes-long Session__NewSessionLimit__PermitsPerMinute=0 Logging__LogLevel__Default=Warning \
+  env "$@" Session__Secret=bench-secret-at-least-32-bytes-long Session__NewSessionLimit__PermitsPerMinute=0 Management__Enabled=false Logging__LogLevel__Default=Warning \
     dotnet "$work/app/VisitTracker.dll" --urls "http://127.0.0.1:$app_port" >"$work/app-$app_port.log" 2>&1 &
   app_pid=$!
   pids+=("$app_pid")

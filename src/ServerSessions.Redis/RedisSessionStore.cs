@@ -42,7 +42,7 @@ namespace ServerSessions.Redis;
 /// expiries, in one slot, named by a hash of the user (never the name itself), each expiring with the user's last entry.
 /// </para>
 /// </remarks>
-public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSessionIndexStore, IAsyncDisposable, IDisposable
+public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSessionIndexStore, IHealthCheckedSessionStore, IAsyncDisposable, IDisposable
 {
     private readonly RedisConnection _connection;
     private readonly RedisReleaseSignal _releases;
@@ -339,6 +339,10 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
     }
 
     // A command whose reply is no longer awaited still reports its failure, or the runtime would call it unobserved.
+    /// <inheritdoc />
+    Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> IHealthCheckedSessionStore.CheckHealthAsync(CancellationToken cancellationToken) =>
+        RedisHealthProbe.CheckAsync(_connection, cancellationToken);
+
     private static void Observe(Task task) =>
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 

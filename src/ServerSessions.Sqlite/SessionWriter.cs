@@ -289,6 +289,11 @@ internal sealed class SessionWriter : IDisposable
 
     private int Apply(WriteOperation operation, long now)
     {
+        if (operation.Kind == WriteKind.Probe)
+        {
+            return WriteProbe.Apply(_connection);
+        }
+
         var command = operation.Kind switch
         {
             WriteKind.Set => Bind(_upsert, operation.Id, operation.Payload, operation.Value),

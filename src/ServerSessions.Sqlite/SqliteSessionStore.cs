@@ -20,7 +20,7 @@ namespace ServerSessions.Sqlite;
 /// written and read the same way (through the writer, always from the readers: it is not cached) and swept with the
 /// sessions.
 /// </remarks>
-public sealed class SqliteSessionStore : IServerSessionIndexStore, IAsyncDisposable, IDisposable
+public sealed class SqliteSessionStore : IServerSessionIndexStore, IHealthCheckedSessionStore, IAsyncDisposable, IDisposable
 {
     private readonly DatabaseLockFile _lockFile;
     private readonly SessionWriter _writer;
@@ -93,6 +93,10 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IAsyncDisposa
 
     /// <summary>How many writes wait in the queue, not yet taken by the writer.</summary>
     internal int QueuedWrites => _writer.Pending;
+
+    /// <inheritdoc />
+    Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> IHealthCheckedSessionStore.CheckHealthAsync(CancellationToken cancellationToken) =>
+        SqliteHealthProbe.CheckAsync(Path, _writer, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<SessionRecord?> GetAsync(string id, CancellationToken cancellationToken)

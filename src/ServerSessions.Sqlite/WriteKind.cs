@@ -11,4 +11,7 @@ internal enum WriteKind
     Index,
     Unindex,
     SweepIndex,
+
+    /// <summary>The health check's write (<see cref="WriteProbe"/>).</summary>
+    Probe,
 }

@@ -68,6 +68,8 @@ internal sealed class WriteOperation
 
     public static WriteOperation SweepIndex(int limit) => new(WriteKind.SweepIndex, null, null, limit);
 
+    public static WriteOperation Probe() => new(WriteKind.Probe, null, null, 0);
+
     /// <summary>Lets <paramref name="cancellationToken"/> cancel the write, or put it in doubt (logged to <paramref name="logger"/>).</summary>
     public void CancelWith(CancellationToken cancellationToken, ILogger logger)
     {

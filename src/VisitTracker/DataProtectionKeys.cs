@@ -20,10 +20,9 @@ internal static class DataProtectionKeys
     public static void AddVisitTrackerDataProtection(this IServiceCollection services, IConfiguration configuration, string usersDatabase)
     {
         var dataProtection = services.AddDataProtection().SetApplicationName(ApplicationName);
-        var store = configuration["Session:Store"];
-        if (string.Equals(store, "Redis", StringComparison.OrdinalIgnoreCase)
-            && configuration["Session:Redis:Configuration"] is { Length: > 0 } redis)
+        if (UsesRedis(configuration))
         {
+            var redis = configuration["Session:Redis:Configuration"]!;
             // Connected on first use; without AbortOnConnectFail a Redis that is down is no startup error, and the client
             // reconnects by itself, as the session store's does.
             var connection = new Lazy<ConnectionMultiplexer>(() =>
@@ -36,7 +35,15 @@ internal static class DataProtectionKeys
         }
         else
         {
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(usersDatabase)!, "keys")));
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Folder(usersDatabase)));
         }
     }
+
+    /// <summary>Whether the key ring is in the session store's Redis.</summary>
+    public static bool UsesRedis(IConfiguration configuration) =>
+        string.Equals(configuration["Session:Store"], "Redis", StringComparison.OrdinalIgnoreCase)
+        && configuration["Session:Redis:Configuration"] is { Length: > 0 };
+
+    /// <summary>The key ring's folder when it is on disk: <c>keys/</c> beside the users database.</summary>
+    public static string Folder(string usersDatabase) => Path.Combine(Path.GetDirectoryName(usersDatabase)!, "keys");
 }

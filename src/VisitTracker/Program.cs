@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using ServerSessions;
 using VisitTracker;
+using VisitTracker.Operations;
 using VisitTracker.SignIn;
 using VisitTracker.Users;
 
@@ -16,7 +17,9 @@ if (args is [AddUserCommand.Name, ..])
 var builder = VisitTrackerPage.CreateBuilder(args);
 
 // Sessions with the seed's settings but its secret: one in source signs cookies anyone can forge. Session__Secret (or
-// Session__Secrets__0, …) sets one; without it, a 256-bit secret is generated once and kept beside the SQLite database. Sessions live in SQLite unless Session__Store=Memory, or
+// Session__Secrets__0, …) sets one; without it, a 256-bit secret is generated once and kept beside the SQLite database
+// (Session__Sqlite__Path, default data/sessions.db). Every relative path in VisitTracker's settings is resolved against
+// the working directory, so `dotnet run` from the repository keeps data in ./data. Sessions live in SQLite unless Session__Store=Memory, or
 // Session__Store=Redis with Session__Redis__Configuration (127.0.0.1:6379): shared by every instance and by express
 // apps on connect-redis, so that one requires Session__Secret, the same everywhere.
 builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), options =>
@@ -26,16 +29,18 @@ builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), 
     options.Cookie.Secure = CookieSecure.Auto; // the seed's false, made safe: Secure exactly when the request is HTTPS (or a trusted proxy says so)
     options.Cookie.SameSite = CookieSameSite.Lax;
     options.Store ??= "Sqlite";
-}).AddSqliteStore().AddRedisStore();
+}).AddSqliteStore(sqlite => sqlite.Path = Path.GetFullPath(sqlite.Path)).AddRedisStore();
+builder.Services.PostConfigure<ServerSessionOptions>(session => session.SecretFile = session.SecretFile is { } file ? Path.GetFullPath(file) : null);
 
-// Users in SQLite (Users__Path, default data/users.db beside the app), shared by every process on this machine that
+// Users in SQLite (Users__Path, default data/users.db in the working directory), shared by every process on this machine that
 // names the same file; passwords hashed with ASP.NET Core Identity's hasher.
 var users = UsersOptions.From(builder.Configuration);
 builder.Services.AddSingleton(_ => new UserDatabase(users.FullPath, TimeProvider.System));
 builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
 builder.Services.AddSingleton<UserAccounts>();
 var signInLimits = SignInLimitsOptions.From(builder.Configuration);
-builder.Services.AddSingleton(services => new SignInLimiter(signInLimits, services.GetRequiredService<ILogger<SignInLimiter>>()));
+builder.Services.AddSingleton(services => new SignInLimiter(
+    signInLimits, services.GetRequiredService<ILogger<SignInLimiter>>(), services.GetRequiredService<VisitTrackerMetrics>()));
 
 // Every POST carries an antiforgery token (400 without one), whose keys persist beside the users, or in Redis.
 builder.Services.Configure<MvcOptions>(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
@@ -55,7 +60,15 @@ builder.Services.AddAuthentication(ServerSessionAuthenticationDefaults.Authentic
     });
 builder.Services.AddAuthorization();
 
-var app = builder.Build().UsePage(page =>
+// Metrics on the management port (Management__Port, default 9464 on 127.0.0.1; Management__Enabled=false closes it), and
+// the health endpoints /healthz and /readyz on the app's own port.
+var management = ManagementOptions.From(builder.Configuration);
+builder.Services.AddVisitTrackerTelemetry(management);
+builder.Services.AddVisitTrackerHealthChecks();
+
+// Start the app on port 3000 (or PORT) of localhost; --urls or ASPNETCORE_URLS override both.
+var app = builder.Build();
+app.ListenOn(AppUrls(app.Configuration), management).UseHealthEndpoints().UsePage(page =>
 {
     page.UseServerSessions();
     page.UseAuthentication();
@@ -64,10 +77,27 @@ var app = builder.Build().UsePage(page =>
 
 // The users table and the dummy hash are made now, so that a bad Users:Path stops the app before it serves.
 app.Services.GetRequiredService<UserAccounts>();
+DataPaths.Log(app, users.FullPath);
 
-// Start the app on port 3000 (or PORT) of localhost; --urls or ASPNETCORE_URLS override both.
-await app.RunAsync(app.Configuration["urls"] is null ? $"http://localhost:{Port(app.Configuration["PORT"])}" : null);
+try
+{
+    await app.RunAsync();
+}
+catch (Exception ex) when (management.IsInUse(ex))
+{
+    await Console.Error.WriteLineAsync(
+        $"{management.Url}, the management port, is in use (another VisitTracker on this machine?): give each instance its own " +
+        "Management:Port (Management__Port), or set Management:Enabled=false.");
+    return 1;
+}
+
 return 0;
+
+// Kestrel listens on these and the management URL; "urls" (from --urls or ASPNETCORE_URLS) would otherwise be ignored.
+static string[] AppUrls(IConfiguration configuration) =>
+    configuration["urls"] is { Length: > 0 } urls
+        ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : [$"http://localhost:{Port(configuration["PORT"])}"];
 
 // Checked, because Kestrel reads a URL like http://localhost:abc as port 80 on every interface.
 static int Port(string? value) =>

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using VisitTracker.Operations;
 
 namespace VisitTracker.SignIn;
 
@@ -14,20 +15,27 @@ internal sealed class SignInLimiter : IDisposable
     private readonly PartitionedRateLimiter<string>? _failuresPerAddressAndUser;
     private readonly PartitionedRateLimiter<string>? _registrationsPerAddress;
     private readonly ILogger _logger;
+    private readonly VisitTrackerMetrics? _metrics;
 
-    public SignInLimiter(SignInLimitsOptions options, ILogger<SignInLimiter> logger)
+    public SignInLimiter(SignInLimitsOptions options, ILogger<SignInLimiter> logger, VisitTrackerMetrics? metrics = null)
     {
         _logger = logger;
+        _metrics = metrics;
         _failuresPerAddress = Create(options.FailuresPerAddress, TimeSpan.FromMinutes(1));
         _failuresPerAddressAndUser = Create(options.FailuresPerAddressAndUser, TimeSpan.FromMinutes(1));
         _registrationsPerAddress = Create(options.RegistrationsPerAddress, TimeSpan.FromHours(1));
     }
 
-    /// <summary>How long until this client may try to sign in as <paramref name="userName"/> again, or <see langword="null"/> if it may now.</summary>
+    /// <summary>
+    /// How long until this client may try to sign in as <paramref name="userName"/> again, or <see langword="null"/> if it
+    /// may now; a wait is a refusal, and counted as one.
+    /// </summary>
     public TimeSpan? SignInRetryAfter(HttpContext context, string userName)
     {
         var address = ClientAddress.Of(context);
-        return Later(Blocked(_failuresPerAddress, address), Blocked(_failuresPerAddressAndUser, AddressAndUser(address, userName)));
+        return Counted(
+            Later(Blocked(_failuresPerAddress, address), Blocked(_failuresPerAddressAndUser, AddressAndUser(address, userName))),
+            VisitTrackerMetrics.SignInLimit);
     }
 
     /// <summary>Counts a failed sign-in.</summary>
@@ -45,8 +53,9 @@ internal sealed class SignInLimiter : IDisposable
         }
     }
 
-    /// <summary>How long until this client may register again, or <see langword="null"/> if it may now.</summary>
-    public TimeSpan? RegistrationRetryAfter(HttpContext context) => Blocked(_registrationsPerAddress, ClientAddress.Of(context));
+    /// <summary>How long until this client may register again, or <see langword="null"/> if it may now; a wait is a refusal, and counted as one.</summary>
+    public TimeSpan? RegistrationRetryAfter(HttpContext context) =>
+        Counted(Blocked(_registrationsPerAddress, ClientAddress.Of(context)), VisitTrackerMetrics.RegistrationLimit);
 
     /// <summary>Counts a registration.</summary>
     public void Registered(HttpContext context)
@@ -63,6 +72,16 @@ internal sealed class SignInLimiter : IDisposable
         _failuresPerAddress?.Dispose();
         _failuresPerAddressAndUser?.Dispose();
         _registrationsPerAddress?.Dispose();
+    }
+
+    private TimeSpan? Counted(TimeSpan? wait, string cause)
+    {
+        if (wait is not null)
+        {
+            _metrics?.Refused(cause);
+        }
+
+        return wait;
     }
 
     private static PartitionedRateLimiter<string>? Create(int permits, TimeSpan window) => permits == 0 ? null

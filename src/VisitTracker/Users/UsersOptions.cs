@@ -7,13 +7,13 @@ internal sealed class UsersOptions
     public const string Section = "Users";
 
     /// <summary>
-    /// The SQLite file. A relative path is resolved against the app's folder, like <c>Session:Sqlite:Path</c>; missing
-    /// folders are created. Default <c>data/users.db</c>.
+    /// The SQLite file. A relative path is resolved against the working directory, as VisitTracker resolves
+    /// <c>Session:Sqlite:Path</c>; missing folders are created. Default <c>data/users.db</c>.
     /// </summary>
     public string Path { get; set; } = "data/users.db";
 
     /// <summary><see cref="Path"/>, resolved.</summary>
-    public string FullPath => System.IO.Path.GetFullPath(Path, AppContext.BaseDirectory);
+    public string FullPath => System.IO.Path.GetFullPath(Path);
 
     /// <summary>Reads the section; an unknown key stops the app, as the session settings do.</summary>
     public static UsersOptions From(IConfiguration configuration)

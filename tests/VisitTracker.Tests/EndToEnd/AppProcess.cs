@@ -9,7 +9,7 @@ namespace VisitTracker.Tests.EndToEnd;
 
 /// <summary>
 /// A web app under test, run as a real process on a free 127.0.0.1 port with its stdout and stderr recorded. Starting
-/// waits until it serves <c>/css/styles.css</c>; disposing kills it, and so does the test host's exit, so no test
+/// waits until it serves <c>/css/styles.css</c> (or the app's <see cref="ReadyPath"/>); disposing kills it, and so does the test host's exit, so no test
 /// leaves one behind.
 /// </summary>
 internal abstract class AppProcess : IAsyncDisposable
@@ -60,6 +60,9 @@ internal abstract class AppProcess : IAsyncDisposable
 
     /// <summary>Reads the visit count off the app's page, checking the page's wording.</summary>
     public abstract int CountIn(string html);
+
+    /// <summary>A path the app answers with 200 once it is up, without creating a session.</summary>
+    protected virtual string ReadyPath => "/css/styles.css";
 
     /// <summary>Stops the app as a service manager would (SIGTERM), waits for it to exit, and checks it shut down cleanly.</summary>
     public async Task StopAsync()
@@ -182,7 +185,7 @@ internal abstract class AppProcess : IAsyncDisposable
             try
             {
                 // A static file: it answers once the app is up, and creates no session.
-                using var response = await client.GetAsync(new Uri("/css/styles.css", UriKind.Relative));
+                using var response = await client.GetAsync(new Uri(ReadyPath, UriKind.Relative));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -237,7 +240,8 @@ internal abstract class AppProcess : IAsyncDisposable
         return running;
     }
 
-    private static int FreePort()
+    /// <summary>A 127.0.0.1 port nothing listens on now.</summary>
+    protected static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

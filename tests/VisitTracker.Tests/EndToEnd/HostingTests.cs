@@ -138,34 +138,23 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public async Task RelativeSecretFile_ResolvesAgainstTheAppFolder_NotTheWorkingDirectory()
+    public async Task RelativeSecretFile_ResolvesAgainstTheWorkingDirectory_NotTheAppFolder()
     {
-        // The app runs from the test's output folder, started in its data folder (VisitTrackerProcess).
-        var relative = Path.Combine($"secret-test-{Guid.NewGuid():N}", "session-secret");
+        // The app runs from the test's output folder, started in its data folder (VisitTrackerProcess). VisitTracker
+        // resolves every relative path in its settings against the working directory (the library's own rule for
+        // Session:SecretFile is the app's folder; VisitTracker makes it absolute first).
+        var relative = Path.Combine("secrets", "session-secret");
         var appFolder = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
         using var data = new TempFolder();
-        try
-        {
-            await using (var app = await VisitTrackerProcess.StartAsync(
-                data, environment: new Dictionary<string, string> { ["Session__Store"] = "Memory", ["Session__SecretFile"] = relative }))
-            {
-                using var visitor = new Visitor(app);
-                await visitor.VisitAsync();
+        await using var app = await VisitTrackerProcess.StartAsync(
+            data, environment: new Dictionary<string, string> { ["Session__Store"] = "Memory", ["Session__SecretFile"] = relative });
+        using var visitor = new Visitor(app);
+        await visitor.VisitAsync();
 
-                var secret = File.ReadAllText(Path.Combine(appFolder, relative));
-                var (id, _) = ExpressCookie.Parse(visitor.Cookie!);
-                Assert.Equal(ExpressCookie.Sign(id, secret), visitor.Cookie);
-                Assert.False(File.Exists(Path.Combine(data.Path, relative)));
-            }
-        }
-        finally
-        {
-            var created = Path.Combine(appFolder, Path.GetDirectoryName(relative)!);
-            if (Directory.Exists(created))
-            {
-                Directory.Delete(created, recursive: true);
-            }
-        }
+        var secret = File.ReadAllText(Path.Combine(data.Path, relative));
+        var (id, _) = ExpressCookie.Parse(visitor.Cookie!);
+        Assert.Equal(ExpressCookie.Sign(id, secret), visitor.Cookie);
+        Assert.False(File.Exists(Path.Combine(appFolder, relative)));
     }
 
     private static bool HasIPv6Loopback()

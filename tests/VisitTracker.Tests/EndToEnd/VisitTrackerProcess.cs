@@ -16,7 +16,14 @@ internal sealed class VisitTrackerProcess : AppProcess
         : base("VisitTracker", start, port)
     {
         _ownedData = ownedData;
+        if (start.Environment.TryGetValue("Management__Port", out var management) && start.Environment["Management__Enabled"] == "true")
+        {
+            MetricsAddress = new Uri($"http://127.0.0.1:{management}/metrics");
+        }
     }
+
+    /// <summary>The management port's <c>/metrics</c>, when the app was started with one.</summary>
+    public Uri? MetricsAddress { get; }
 
     /// <summary>
     /// Starts the app and waits until it serves requests. Give the same <paramref name="data"/> folder to a second
@@ -25,12 +32,28 @@ internal sealed class VisitTrackerProcess : AppProcess
     /// <param name="data">The folder holding the app's database.</param>
     /// <param name="portFromEnvironment">Give the port as the <c>PORT</c> variable instead of <c>--urls</c>.</param>
     /// <param name="environment">More environment variables for the app.</param>
+    /// <param name="managementPort">
+    /// Open the management port (on a free port, see <see cref="MetricsAddress"/>); without it the app opens none, so that
+    /// apps started side by side do not contend for the default one.
+    /// </param>
+    /// <param name="defaultDataPaths">Leave the data paths unset, to the app's defaults, instead of files in <paramref name="data"/>.</param>
     /// <exception cref="AppExitedException">The app exited before serving (a startup error).</exception>
     public static Task<VisitTrackerProcess> StartAsync(
-        TempFolder? data = null, bool portFromEnvironment = false, IReadOnlyDictionary<string, string>? environment = null)
+        TempFolder? data = null, bool portFromEnvironment = false, IReadOnlyDictionary<string, string>? environment = null,
+        bool managementPort = false, bool defaultDataPaths = false)
     {
         var ownedData = data is null ? new TempFolder() : null;
-        return StartAsync(port => new VisitTrackerProcess(StartInfo(data ?? ownedData!, port, portFromEnvironment, environment), port, ownedData));
+        return StartAsync(port =>
+        {
+            var start = StartInfo(data ?? ownedData!, port, portFromEnvironment, environment, defaultDataPaths);
+            if (managementPort)
+            {
+                start.Environment["Management__Enabled"] = "true";
+                start.Environment["Management__Port"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return new VisitTrackerProcess(start, port, ownedData);
+        });
     }
 
     /// <summary>Starts the app with its sessions in <paramref name="redis"/> (<c>Session__Store=Redis</c>), signed with <paramref name="secret"/>.</summary>
@@ -65,7 +88,8 @@ internal sealed class VisitTrackerProcess : AppProcess
         _ownedData?.Dispose();
     }
 
-    private static ProcessStartInfo StartInfo(TempFolder data, int port, bool portFromEnvironment, IReadOnlyDictionary<string, string>? environment)
+    private static ProcessStartInfo StartInfo(
+        TempFolder data, int port, bool portFromEnvironment, IReadOnlyDictionary<string, string>? environment, bool defaultDataPaths)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -76,15 +100,21 @@ internal sealed class VisitTrackerProcess : AppProcess
         foreach (var name in start.Environment.Keys.ToList())
         {
             if (name.StartsWith("Session__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("Users__", StringComparison.OrdinalIgnoreCase)
-                || name.StartsWith("SignInLimits__", StringComparison.OrdinalIgnoreCase) || name.EndsWith("URLS", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("SignInLimits__", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("Management__", StringComparison.OrdinalIgnoreCase) || name.EndsWith("URLS", StringComparison.OrdinalIgnoreCase)
                 || name.EndsWith("_PORTS", StringComparison.OrdinalIgnoreCase) || name is "PORT" or "ASPNETCORE_ENVIRONMENT" or "DOTNET_ENVIRONMENT")
             {
                 start.Environment.Remove(name);
             }
         }
 
-        start.Environment["Session__Sqlite__Path"] = Path.Combine(data.Path, "sessions.db");
-        start.Environment["Users__Path"] = UsersPath(data);
+        if (!defaultDataPaths)
+        {
+            start.Environment["Session__Sqlite__Path"] = Path.Combine(data.Path, "sessions.db");
+            start.Environment["Users__Path"] = UsersPath(data);
+        }
+
+        start.Environment["Management__Enabled"] = "false";
         if (portFromEnvironment)
         {
             start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);

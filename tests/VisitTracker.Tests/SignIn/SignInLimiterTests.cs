@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.AspNetCore.Http;
+using VisitTracker.Operations;
 using VisitTracker.SignIn;
 
 namespace VisitTracker.Tests.SignIn;
@@ -67,6 +70,41 @@ public sealed class SignInLimiterTests
         Assert.NotNull(wait);
         Assert.InRange(wait.Value, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
         Assert.Null(limiter.RegistrationRetryAfter(Client("198.51.100.1")));
+    }
+
+    [Fact]
+    public void Refusals_AreCounted_ByCause_OnVisitTrackersMeter()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var refused = new List<(long Value, string? Cause)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meters && instrument.Name == "visit_tracker.requests.refused")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            refused.Add((value, tags.ToArray().Single(tag => tag.Key == "visit_tracker.refusal.cause").Value as string)));
+        listener.Start();
+        using var limiter = new SignInLimiter(
+            new SignInLimitsOptions { FailuresPerAddress = 1, FailuresPerAddressAndUser = 0, RegistrationsPerAddress = 1 },
+            NullLogger<SignInLimiter>.Instance,
+            new VisitTrackerMetrics(meters));
+        var client = Client("203.0.113.7");
+
+        Assert.Null(limiter.SignInRetryAfter(client, "alice"));
+        limiter.SignInFailed(client, "alice");
+        limiter.Registered(client);
+        Assert.Empty(refused);
+
+        Assert.NotNull(limiter.SignInRetryAfter(client, "alice"));
+        Assert.NotNull(limiter.RegistrationRetryAfter(client));
+
+        Assert.Equal([(1L, VisitTrackerMetrics.SignInLimit), (1L, VisitTrackerMetrics.RegistrationLimit)], refused);
+        Assert.Equal(("sign_in_limit", "registration_limit"), (VisitTrackerMetrics.SignInLimit, VisitTrackerMetrics.RegistrationLimit));
     }
 
     [Fact]

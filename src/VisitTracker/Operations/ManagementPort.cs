@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using ServerSessions;
 
 namespace VisitTracker.Operations;
 
@@ -12,9 +13,6 @@ namespace VisitTracker.Operations;
 /// </summary>
 internal static class ManagementPort
 {
-    // ServerSessionsTelemetry.MeterName once the libraries have it.
-    private const string ServerSessionsMeter = "ServerSessions";
-
     public static IServiceCollection AddVisitTrackerTelemetry(this IServiceCollection services, ManagementOptions management)
     {
         services.AddSingleton<VisitTrackerMetrics>();
@@ -23,7 +21,7 @@ internal static class ManagementPort
             services.AddOpenTelemetry()
                 .ConfigureResource(resource => resource.AddService(VisitTrackerMetrics.MeterName))
                 .WithMetrics(metrics => metrics
-                .AddMeter(ServerSessionsMeter, VisitTrackerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddMeter(ServerSessionsTelemetry.MeterName, VisitTrackerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
                 .AddPrometheusExporter());
         }
 

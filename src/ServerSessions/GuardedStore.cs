@@ -40,6 +40,7 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
         Func<TState, CancellationToken, ValueTask<T>> call, TState state, StoreOperation operation, CancellationToken cancellationToken)
     {
         var probe = Start(operation);
+        var outcome = StoreCallProbe.Success;
         using var cancellation = StoreCallCancellation.Start(cancellationToken);
         try
         {
@@ -62,18 +63,22 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
                 }
             }
 
-            probe.End(StoreCallProbe.Success);
             return result;
         }
         catch (Exception ex)
         {
-            probe.End(StoreCallProbe.OutcomeOf(ex, cancellationToken));
+            outcome = StoreCallProbe.OutcomeOf(ex, cancellationToken);
             if (IsFault(ex, cancellationToken))
             {
                 throw new SessionStoreException($"The session store failed to {operation.What} the session.", ex);
             }
 
             throw;
+        }
+        finally
+        {
+            // Out of the try: a listener that throws is not the store's failure, and a call is measured once.
+            probe.End(outcome);
         }
     }
 
@@ -82,6 +87,7 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
     public async ValueTask CallAsync<TState>(Func<TState, CancellationToken, ValueTask> call, TState state, StoreOperation operation, CancellationToken cancellationToken)
     {
         var probe = Start(operation);
+        var outcome = StoreCallProbe.Success;
         using var cancellation = StoreCallCancellation.Start(cancellationToken);
         try
         {
@@ -98,11 +104,10 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
                 }
             }
 
-            probe.End(StoreCallProbe.Success);
         }
         catch (Exception ex)
         {
-            probe.End(StoreCallProbe.OutcomeOf(ex, cancellationToken));
+            outcome = StoreCallProbe.OutcomeOf(ex, cancellationToken);
             if (IsFault(ex, cancellationToken))
             {
                 throw new SessionStoreException($"The session store failed to {operation.What} the session.", ex);
@@ -110,45 +115,55 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
 
             throw;
         }
+        finally
+        {
+            probe.End(outcome);
+        }
     }
 
     // Stores that complete synchronously (memory) pay nothing; a pending operation is abandoned after StoreTimeout with a
     // TimeoutException, which becomes a 503. Measured as operation, and thrown as it came (the caller decides what it is).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask Bounded(ValueTask pending, StoreOperation operation)
+    public async ValueTask Bounded(ValueTask pending, StoreOperation operation, CancellationToken cancellationToken = default)
     {
         var probe = Start(operation);
+        var outcome = StoreCallProbe.Success;
         try
         {
             if (!pending.IsCompletedSuccessfully)
             {
                 await pending.AsTask().WaitAsync(timeout, time);
             }
-
-            probe.End(StoreCallProbe.Success);
         }
         catch (Exception ex)
         {
-            probe.End(StoreCallProbe.OutcomeOf(ex, CancellationToken.None));
+            outcome = StoreCallProbe.OutcomeOf(ex, cancellationToken);
             throw;
+        }
+        finally
+        {
+            probe.End(outcome);
         }
     }
 
-    /// <inheritdoc cref="Bounded(ValueTask, StoreOperation)"/>
+    /// <inheritdoc cref="Bounded(ValueTask, StoreOperation, CancellationToken)"/>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<T> Bounded<T>(ValueTask<T> pending, StoreOperation operation)
+    public async ValueTask<T> Bounded<T>(ValueTask<T> pending, StoreOperation operation, CancellationToken cancellationToken = default)
     {
         var probe = Start(operation);
+        var outcome = StoreCallProbe.Success;
         try
         {
-            var result = pending.IsCompletedSuccessfully ? pending.Result : await pending.AsTask().WaitAsync(timeout, time);
-            probe.End(StoreCallProbe.Success);
-            return result;
+            return pending.IsCompletedSuccessfully ? pending.Result : await pending.AsTask().WaitAsync(timeout, time);
         }
         catch (Exception ex)
         {
-            probe.End(StoreCallProbe.OutcomeOf(ex, CancellationToken.None));
+            outcome = StoreCallProbe.OutcomeOf(ex, cancellationToken);
             throw;
+        }
+        finally
+        {
+            probe.End(outcome);
         }
     }
 

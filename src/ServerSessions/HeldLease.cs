@@ -54,16 +54,20 @@ internal sealed class HeldLease
             SessionLease lease;
             try
             {
-                lease = await store.Bounded(new ValueTask<SessionLease>(pending), StoreOperation.LeaseAcquire);
+                lease = await store.Bounded(new ValueTask<SessionLease>(pending), StoreOperation.LeaseAcquire, cancellationToken);
             }
             catch (Exception ex)
             {
                 // The store may have granted the lease before the wait was given up (the request was aborted, or the reply
                 // came too late), or may still grant it: release it once the store's call has settled, or every request
                 // of the session would wait until it lapses.
-                _ = pending.ContinueWith(
-                    _ => ReleaseAsync(store, leases, id, holder, logger, CancellationToken.None),
-                    CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                // Not in the request's context: the release outlives the request, and its span is no child of the request's.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = pending.ContinueWith(
+                        _ => ReleaseAsync(store, leases, id, holder, logger, CancellationToken.None),
+                        CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                }
                 if (GuardedStore.IsFault(ex, cancellationToken))
                 {
                     throw new SessionStoreException("The session store failed to lease and load the session.", ex);
@@ -78,7 +82,13 @@ internal sealed class HeldLease
                 var held = new HeldLease(store, leases, id, holder, duration, hold, logger);
                 var period = duration / 3;
                 // Started only once assigned: a first tick due at once (the hold already over) must find the timer to end it.
-                held._renewal = time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, Timeout.InfiniteTimeSpan, period);
+                // The timer doesn't capture the request's context: renewals outlive the request (their spans are roots, and
+                // the request's activity and HttpContext aren't kept alive by the timer for the lease's life).
+                using (ExecutionContext.SuppressFlow())
+                {
+                    held._renewal = time.CreateTimer(static state => _ = ((HeldLease)state!).RenewAsync(), held, Timeout.InfiniteTimeSpan, period);
+                }
+
                 held._renewal.Change(held.UntilNextTick(period), period);
 
                 // The contract says stores hide expired sessions; don't trust a clock-skewed one to.
@@ -181,7 +191,7 @@ internal sealed class HeldLease
     {
         try
         {
-            await store.Bounded(leases.ReleaseLeaseAsync(id, holder, cancellationToken), StoreOperation.LeaseRelease);
+            await store.Bounded(leases.ReleaseLeaseAsync(id, holder, cancellationToken), StoreOperation.LeaseRelease, cancellationToken);
         }
         catch (Exception ex)
         {

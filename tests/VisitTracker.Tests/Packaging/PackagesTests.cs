@@ -45,6 +45,20 @@ public sealed partial class PackagesTests(LocalFeed feed) : IClassFixture<LocalF
         Assert.NotNull(symbols.GetEntry($"lib/net10.0/{id}.pdb"));
     }
 
+    [Theory]
+    [InlineData("ServerSessions.Sqlite")]
+    [InlineData("ServerSessions.Redis")]
+    public void StorePackage_DependsOnExactlyItsOwnVersionOfTheCore(string id)
+    {
+        // The stores see the core's internals: a core of another version, even a later one, may not have them.
+        using var package = ZipFile.OpenRead(feed.Package(id));
+        var nuspec = XDocument.Load(package.GetEntry($"{id}.nuspec")!.Open()).Root!;
+        var core = nuspec.Descendants().SingleOrDefault(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "ServerSessions");
+
+        Assert.True(core is not null, $"{id} does not depend on ServerSessions:\n{nuspec}");
+        Assert.Equal($"[{feed.Version}]", (string?)core.Attribute("version"));
+    }
+
     [Fact]
     public async Task FreshWebApp_InstallsThePackagesFromTheFeed_AndCountsVisitsInSqlite()
     {

@@ -67,8 +67,10 @@ drive() {
 start_app() {
   app_port=$(free_port)
   # The new-session limit is off: every new visitor comes from one address.
-  env "$@" Session__Secret=bench-secret-at-least-32-bytes-long Session__NewSessionLimit__PermitsPerMinute=0 Management__Enabled=false Logging__LogLevel__Default=Warning \
-    dotnet "$work/app/VisitTracker.dll" --urls "http://127.0.0.1:$app_port" >"$work/app-$app_port.log" 2>&1 &
+  # Started in the scratch folder: VisitTracker keeps its relative data paths (users, keys) under the working directory.
+  (cd "$work" && exec env "$@" Session__Secret=bench-secret-at-least-32-bytes-long Session__NewSessionLimit__PermitsPerMinute=0 \
+    Management__Enabled=false Logging__LogLevel__Default=Warning \
+    dotnet "$work/app/VisitTracker.dll" --urls "http://127.0.0.1:$app_port") >"$work/app-$app_port.log" 2>&1 &
   app_pid=$!
   pids+=("$app_pid")
   for _ in $(seq 150); do curl -fs -o /dev/null "http://127.0.0.1:$app_port/css/styles.css" && return 0; sleep 0.2; done

@@ -29,8 +29,8 @@ builder.Services.AddServerSessions(builder.Configuration.GetSection("Session"), 
     options.Cookie.Secure = CookieSecure.Auto; // the seed's false, made safe: Secure exactly when the request is HTTPS (or a trusted proxy says so)
     options.Cookie.SameSite = CookieSameSite.Lax;
     options.Store ??= "Sqlite";
-}).AddSqliteStore(sqlite => sqlite.Path = Path.GetFullPath(sqlite.Path)).AddRedisStore();
-builder.Services.PostConfigure<ServerSessionOptions>(session => session.SecretFile = session.SecretFile is { } file ? Path.GetFullPath(file) : null);
+}).AddSqliteStore(sqlite => sqlite.Path = FullPathOrAsGiven(sqlite.Path)!).AddRedisStore();
+builder.Services.PostConfigure<ServerSessionOptions>(session => session.SecretFile = FullPathOrAsGiven(session.SecretFile));
 
 // Users in SQLite (Users__Path, default data/users.db in the working directory), shared by every process on this machine that
 // names the same file; passwords hashed with ASP.NET Core Identity's hasher.
@@ -104,3 +104,6 @@ static int Port(string? value) =>
     value is null ? 3000
     : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535 ? port
     : throw new InvalidOperationException($"PORT must be a TCP port number (0-65535), not '{value}'.");
+
+// A relative path against the working directory; an empty one as given, for the setting's own check to name it.
+static string? FullPathOrAsGiven(string? path) => string.IsNullOrWhiteSpace(path) ? path : Path.GetFullPath(path);

@@ -138,6 +138,17 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task EmptySqlitePath_StopsTheApp_WithTheSettingsOwnMessage()
+    {
+        // VisitTracker resolves the path against the working directory first: an empty one must reach the setting's check.
+        var start = VisitTrackerProcess.StartAsync(environment: new Dictionary<string, string> { ["Session__Sqlite__Path"] = "" });
+
+        var error = await Assert.ThrowsAnyAsync<AppExitedException>(() => start);
+
+        Assert.Contains("Session:Sqlite:Path must name the database file; it is empty.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RelativeSecretFile_ResolvesAgainstTheWorkingDirectory_NotTheAppFolder()
     {
         // The app runs from the test's output folder, started in its data folder (VisitTrackerProcess). VisitTracker

@@ -103,7 +103,6 @@ internal sealed class GuardedStore(IServerSessionStore store, TimeSpan timeout, 
                 {
                 }
             }
-
         }
         catch (Exception ex)
         {

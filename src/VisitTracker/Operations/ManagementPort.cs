@@ -44,6 +44,16 @@ internal static class ManagementPort
             return app;
         }
 
+        // Kestrel:Endpoints replaces every other address, app.Urls included: the management port is open only if one of
+        // them is it, and a startup line announcing a port nobody listens on would mislead.
+        var endpoints = app.Configuration.GetSection("Kestrel:Endpoints").GetChildren().ToList();
+        if (endpoints.Count > 0 && !endpoints.Any(endpoint => PortOf(endpoint["Url"] ?? "") == management.Port))
+        {
+            throw new InvalidOperationException(
+                $"Kestrel:Endpoints is set, so Kestrel listens only on the endpoints it names, not on the management port {management.Url}: " +
+                $"add an endpoint with that URL there (Kestrel:Endpoints:Management:Url), or set {ManagementOptions.Section}:Enabled=false.");
+        }
+
         if (appUrls.FirstOrDefault(url => PortOf(url) == management.Port) is { } clash)
         {
             throw new InvalidOperationException(

@@ -94,6 +94,22 @@ public sealed class ManagementPortTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task KestrelEndpointsWithoutTheManagementPort_StopTheApp_SayingHowToOpenIt()
+    {
+        // Kestrel:Endpoints replaces every other address: the management port would be announced, and never opened.
+        var start = VisitTrackerProcess.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["Management__Enabled"] = "true",
+            ["Management__Port"] = "9464",
+            ["Kestrel__Endpoints__Web__Url"] = "http://127.0.0.1:0",
+        });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => start);
+
+        Assert.Contains("Kestrel:Endpoints is set, so Kestrel listens only on the endpoints it names, not on the management port http://127.0.0.1:9464", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<(string Scrape, string Cookie)> VisitThenScrapeAsync(VisitTrackerProcess app)
     {
         using var visitor = new Visitor(app);

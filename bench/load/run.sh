@@ -331,6 +331,9 @@ wrk $wrk_v; redis-server $redis_v; node $node_v. Commit $commit. Load average $l
 $(cut -d' ' -f1-3 /proc/loadavg) at the end; wrk, the apps and Redis share the cores, so compare within a scenario.
 ServerSessions' new-session limit is off in every VisitTracker contender (Session__NewSessionLimit__PermitsPerMinute=0),
 and so is its telemetry (Management__Enabled=false: no metrics collected, no management port), which the ceiling lacks.
+Every ASP.NET Core contender, the ceiling included, runs the same page host (src/VisitTracker/VisitTrackerPage.cs):
+authentication and authorization middleware and the antiforgery filter are in all of them; VisitTracker's sign-in scheme,
+which reads the session, is part of its session layer.
 EOF
   if awk -v n="$(nproc)" '{exit !($1 > n)}' <<<"$load_before"; then
     echo

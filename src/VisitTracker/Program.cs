@@ -42,8 +42,7 @@ var signInLimits = SignInLimitsOptions.From(builder.Configuration);
 builder.Services.AddSingleton(services => new SignInLimiter(
     signInLimits, services.GetRequiredService<ILogger<SignInLimiter>>(), services.GetRequiredService<VisitTrackerMetrics>()));
 
-// Every POST carries an antiforgery token (400 without one), whose keys persist beside the users, or in Redis.
-builder.Services.Configure<MvcOptions>(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
+// Every POST carries an antiforgery token (VisitTrackerPage), whose keys persist beside the users, or in Redis.
 builder.Services.AddVisitTrackerDataProtection(builder.Configuration, users.FullPath);
 
 // Signing in is Passport's layout in the session (passport.user = the user's name); each authenticated request checks
@@ -58,7 +57,6 @@ builder.Services.AddAuthentication(ServerSessionAuthenticationDefaults.Authentic
             context.RejectUser();
         }
     });
-builder.Services.AddAuthorization();
 
 // Metrics on the management port (Management__Port, default 9464 on 127.0.0.1; Management__Enabled=false closes it), and
 // the health endpoints /healthz and /readyz on the app's own port.
@@ -68,12 +66,7 @@ builder.Services.AddVisitTrackerHealthChecks();
 
 // Start the app on port 3000 (or PORT) of localhost; --urls or ASPNETCORE_URLS override both.
 var app = builder.Build();
-app.ListenOn(AppUrls(app.Configuration), management).UseHealthEndpoints().UsePage(page =>
-{
-    page.UseServerSessions();
-    page.UseAuthentication();
-    page.UseAuthorization();
-});
+app.ListenOn(AppUrls(app.Configuration), management).UseHealthEndpoints().UsePage(page => page.UseServerSessions());
 
 // The users table and the dummy hash are made now, so that a bad Users:Path stops the app before it serves.
 app.Services.GetRequiredService<UserAccounts>();

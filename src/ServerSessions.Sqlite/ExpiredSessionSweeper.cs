@@ -6,7 +6,8 @@ namespace ServerSessions.Sqlite;
 /// <summary>
 /// Deletes expired rows (sessions, then the session index's entries) every <see cref="SqliteSessionStoreOptions.SweepInterval"/>,
 /// in batches queued to the writer like any other write, so a large backlog never holds the write lock for long. Reads
-/// already ignore expired rows; sweeping only reclaims their space.
+/// already ignore expired rows; sweeping only reclaims their space. The sessions are walked in key order, a stretch of
+/// the table per batch (<see cref="SweepStretch"/>): they have no index on their expiry, which every save would move.
 /// </summary>
 internal sealed class ExpiredSessionSweeper
 {
@@ -31,17 +32,26 @@ internal sealed class ExpiredSessionSweeper
     {
         var started = Stopwatch.GetTimestamp();
         int total = 0, batches = 0, deleted;
-        foreach (var table in new Func<Task<int>>[] { SweepBatchAsync, SweepIndexBatchAsync })
+        // An empty ID, which the middleware never makes, is before the first stretch and never swept; reads still
+        // treat it as gone once it expires.
+        string? after = string.Empty;
+        do
         {
-            do
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                deleted = await table();
-                total += deleted;
-                batches++;
-            }
-            while (deleted == _batchSize);
+            cancellationToken.ThrowIfCancellationRequested();
+            (deleted, after) = await SweepStretchAsync(after);
+            total += deleted;
+            batches++;
         }
+        while (after is not null);
+
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            deleted = await SweepIndexBatchAsync();
+            total += deleted;
+            batches++;
+        }
+        while (deleted == _batchSize);
 
         if (total > 0)
         {
@@ -51,8 +61,16 @@ internal sealed class ExpiredSessionSweeper
         return total;
     }
 
-    /// <summary>Deletes at most one batch of expired rows; returns how many.</summary>
-    public Task<int> SweepBatchAsync() => _writer.EnqueueAsync(WriteOperation.Sweep(_batchSize), CancellationToken.None);
+    /// <summary>
+    /// Reads the stretch of the table after the key <paramref name="after"/> and deletes its expired rows; returns how many,
+    /// and the key the next stretch starts after (none once this one reached the table's end).
+    /// </summary>
+    public async Task<(int Deleted, string? Next)> SweepStretchAsync(string after)
+    {
+        var stretch = WriteOperation.Sweep(after, _batchSize);
+        var deleted = await _writer.EnqueueAsync(stretch, CancellationToken.None);
+        return (deleted, stretch.SweepNext);
+    }
 
     /// <summary>Deletes at most one batch of expired index entries; returns how many.</summary>
     public Task<int> SweepIndexBatchAsync() => _writer.EnqueueAsync(WriteOperation.SweepIndex(_batchSize), CancellationToken.None);

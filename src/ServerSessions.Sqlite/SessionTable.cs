@@ -6,10 +6,13 @@ namespace ServerSessions.Sqlite;
 /// </summary>
 internal static class SessionTable
 {
-    // SQLite keeps these texts (minus IF NOT EXISTS) in sqlite_schema, which is what the README shows.
+    // SQLite keeps these texts (minus IF NOT EXISTS) in sqlite_schema, which is what the README shows. No index on
+    // expires: every save moves a session's expiry, so an index on it made each save dirty a second page (the old entry
+    // deleted at a random place, the new one added at the end), and at a million sessions those pages no longer stayed in
+    // the cache. The sweep walks the table in key order instead (Walk). A database from before loses the index.
     public const string Create =
         "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;" +
-        "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
+        "DROP INDEX IF EXISTS sessions_expires;";
 
     public const string Select = "SELECT payload, expires FROM sessions WHERE id = $id AND expires > $now";
 
@@ -23,7 +26,10 @@ internal static class SessionTable
 
     public const string Delete = "DELETE FROM sessions WHERE id = $id";
 
-    public const string Sweep = "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires <= $now LIMIT $limit)";
+    // The sweep's next stretch of the table, in key order after $after; the expired rows among them are deleted one by one.
+    public const string Walk = "SELECT id, expires FROM sessions WHERE id > $after ORDER BY id LIMIT $limit";
+
+    public const string DeleteExpired = "DELETE FROM sessions WHERE id = $id AND expires <= $now";
 
     public const string Checkpoint = "PRAGMA wal_checkpoint(TRUNCATE)";
 }

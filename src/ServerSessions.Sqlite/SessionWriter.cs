@@ -33,7 +33,7 @@ internal sealed class SessionWriter : IDisposable
     private readonly SqliteCommand _upsert;
     private readonly SqliteCommand _touch;
     private readonly SqliteCommand _delete;
-    private readonly SqliteCommand _sweep;
+    private readonly SweepStretch _sweep;
     private readonly SqliteCommand _index;
     private readonly SqliteCommand _unindex;
     private readonly SqliteCommand _sweepIndex;
@@ -51,7 +51,7 @@ internal sealed class SessionWriter : IDisposable
         _upsert = Prepare(SessionTable.Upsert, "$id", "$payload", "$expires");
         _touch = Prepare(SessionTable.Touch, "$id", "$expires", "$now", "$payload");
         _delete = Prepare(SessionTable.Delete, "$id");
-        _sweep = Prepare(SessionTable.Sweep, "$now", "$limit");
+        _sweep = new SweepStretch(connection);
         _index = Prepare(SessionIndexTable.Upsert, "$user", "$id", "$last_seen", "$expires", "$user_agent", "$client_address");
         _unindex = Prepare(SessionIndexTable.Delete, "$user", "$id");
         _sweepIndex = Prepare(SessionIndexTable.Sweep, "$now", "$limit");
@@ -289,9 +289,12 @@ internal sealed class SessionWriter : IDisposable
 
     private int Apply(WriteOperation operation, long now)
     {
-        if (operation.Kind == WriteKind.Probe)
+        switch (operation.Kind)
         {
-            return WriteProbe.Apply(_connection);
+            case WriteKind.Probe:
+                return WriteProbe.Apply(_connection);
+            case WriteKind.Sweep:
+                return _sweep.Apply(operation, now);
         }
 
         var command = operation.Kind switch
@@ -299,7 +302,6 @@ internal sealed class SessionWriter : IDisposable
             WriteKind.Set => Bind(_upsert, operation.Id, operation.Payload, operation.Value),
             WriteKind.Touch => Bind(_touch, operation.Id, operation.Value, now, operation.Payload),
             WriteKind.Destroy => Bind(_delete, operation.Id),
-            WriteKind.Sweep => Bind(_sweep, now, operation.Value),
             WriteKind.Index => Bind(
                 _index,
                 SessionIndexTable.UserKey(operation.User!),

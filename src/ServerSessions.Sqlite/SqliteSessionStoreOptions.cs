@@ -19,8 +19,9 @@ public sealed class SqliteSessionStoreOptions
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// The most expired sessions deleted in one transaction; a sweep repeats batches until none are left, so
-    /// requests' writes wait at most one batch. Default 500.
+    /// How many sessions one transaction of the sweep reads, deleting the expired ones among them; a sweep walks the
+    /// whole table in such batches (and deletes at most this many expired index entries per batch), so requests' writes
+    /// wait at most one batch. Default 500.
     /// </summary>
     public int SweepBatchSize { get; set; } = 500;
 

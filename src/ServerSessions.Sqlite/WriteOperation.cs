@@ -39,7 +39,7 @@ internal sealed class WriteOperation
     /// <summary>The payload to write (set), or the one the session must still hold (touch).</summary>
     public byte[]? Payload { get; }
 
-    /// <summary>The expiry in Unix milliseconds (set, touch), or the most rows to delete (sweep).</summary>
+    /// <summary>The expiry in Unix milliseconds (set, touch), or the most rows to read (sweep) or delete (index sweep).</summary>
     public long Value { get; }
 
     /// <summary>The user whose index entry is written or removed (index, unindex).</summary>
@@ -47,6 +47,12 @@ internal sealed class WriteOperation
 
     /// <summary>The index entry to write (index).</summary>
     public SessionIndexEntry Entry { get; }
+
+    /// <summary>The key after which the sweep's stretch of the table starts (sweep).</summary>
+    public string? SweepAfter { get; private init; }
+
+    /// <summary>Where the sweep's next stretch starts, set by the writer; none once the stretch reached the table's end (sweep).</summary>
+    public string? SweepNext { get; set; }
 
     /// <summary>Completes with the number of rows the write changed once its batch has committed.</summary>
     public Task<int> Completion => _completion.Task;
@@ -60,7 +66,7 @@ internal sealed class WriteOperation
 
     public static WriteOperation Destroy(string id) => new(WriteKind.Destroy, id, null, 0);
 
-    public static WriteOperation Sweep(int limit) => new(WriteKind.Sweep, null, null, limit);
+    public static WriteOperation Sweep(string after, int limit) => new(WriteKind.Sweep, null, null, limit) { SweepAfter = after };
 
     public static WriteOperation Index(string user, string id, SessionIndexEntry entry) => new(WriteKind.Index, id, null, 0, user, entry);
 

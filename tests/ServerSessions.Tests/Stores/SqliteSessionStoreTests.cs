@@ -190,19 +190,39 @@ public sealed class SqliteSessionStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Sweep_DeletesExpiredRowsInBatches_AndKeepsLiveOnes()
+    public async Task Sweep_WalksTheTableInStretchesOfTheBatchSize_DeletingTheExpiredRows_AndKeepingLiveOnes()
     {
         await using var store = Open(options => options.SweepBatchSize = 500);
-        await Task.WhenAll(Enumerable.Range(0, 1200).Select(i => store.SetAsync($"old-{i}", Record("old", Start.AddSeconds(10)), None).AsTask()));
+        await Task.WhenAll(Enumerable.Range(0, 1200).Select(i => store.SetAsync($"old-{i:D4}", Record("old", Start.AddSeconds(10)), None).AsTask()));
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => store.SetAsync($"live-{i}", Record("live", Start.AddHours(1)), None).AsTask()));
         _time.SetUtcNow(Start.AddSeconds(10)); // expired, and not yet the sweeper's turn
 
-        Assert.Equal(500, await store.Sweeper.SweepBatchAsync());
-        Assert.Equal(700, Scalar("SELECT COUNT(*) FROM sessions WHERE id LIKE 'old-%'"));
+        // In key order: the ten live rows, then old-0000 to old-0489; the next stretch starts after the last key read.
+        Assert.Equal((490, "old-0489"), await store.Sweeper.SweepStretchAsync(string.Empty));
+        Assert.Equal(710, Scalar("SELECT COUNT(*) FROM sessions WHERE id LIKE 'old-%'"));
+        Assert.Equal((500, "old-0989"), await store.Sweeper.SweepStretchAsync("old-0489"));
+        Assert.Equal((210, null), await store.Sweeper.SweepStretchAsync("old-0989")); // short: the table's end
 
+        await Task.WhenAll(Enumerable.Range(0, 700).Select(i => store.SetAsync($"more-{i:D4}", Record("old", Start.AddSeconds(10)), None).AsTask()));
         Assert.Equal(700, await store.Sweeper.SweepAsync(None));
-        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM sessions WHERE id LIKE 'old-%'"));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM sessions WHERE id NOT LIKE 'live-%'"));
         Assert.Equal(10, Scalar("SELECT COUNT(*) FROM sessions WHERE id LIKE 'live-%'"));
+    }
+
+    [Fact]
+    public async Task ADatabaseFromBeforeIssue17_LosesItsExpiryIndex_AndKeepsItsSessions()
+    {
+        var expires = Start.AddHours(1).ToUnixTimeMilliseconds();
+        Execute(
+            "PRAGMA journal_mode = WAL;" +
+            "CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;" +
+            "CREATE INDEX sessions_expires ON sessions (expires);" +
+            $"INSERT INTO sessions VALUES ('old', x'7b7d', {expires});");
+
+        await using var store = Open();
+
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sessions_expires'"));
+        Assert.Equal("{}"u8.ToArray(), (await store.GetAsync("old", None))?.Payload.ToArray());
     }
 
     [Fact]
@@ -235,7 +255,6 @@ public sealed class SqliteSessionStoreTests : IDisposable
                 "CREATE TABLE session_index (user TEXT NOT NULL, id TEXT NOT NULL, last_seen INTEGER NOT NULL, expires INTEGER NOT NULL, user_agent TEXT, client_address TEXT, PRIMARY KEY (user, id)) WITHOUT ROWID",
                 "CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID",
                 "CREATE INDEX session_index_expires ON session_index (expires)",
-                "CREATE INDEX sessions_expires ON sessions (expires)",
             ],
             schema);
         Assert.All(schema, statement => Assert.Contains(statement, readme, StringComparison.Ordinal));

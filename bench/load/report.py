@@ -109,7 +109,54 @@ def load(path, baseline, names):
             out.append("")
         out[-1] = "```"
     out += paired(rows, scenarios)
+    out += ["", targets(rows, table, baseline)]
     print("\n".join(out))
+
+
+def verdict(value, bar, at_least, shown, unit=""):
+    ok = value >= bar if at_least else value <= bar
+    return f"{shown} ({'≥' if at_least else '≤'} {bar:g}{unit}: {'met' if ok else '**missed**'})", ok
+
+
+def targets(rows, table, baseline):
+    """Issue 17's targets, one line: each figure as the tables above compute it (shares and p99s from the medians; the
+    Redis ratios paired round by round, as the Serialized/LastWriteWins ones are)."""
+    rps = {(r[0], r[1], r[2]): float(r[3]) for r in rows}
+    rounds = ordered(r[0] for r in rows)
+    parts, met, judged = [], 0, 0
+
+    def add(label, result):
+        nonlocal met, judged
+        text, ok = result
+        parts.append(f"{label} {text}")
+        met, judged = met + ok, judged + 1
+
+    def share(name, scenario):
+        c, base = table.get((scenario, name)), table.get((scenario, baseline))
+        return c.rps / base.rps if c and base and base.rps else None
+
+    def p99(name, scenario):
+        c, base = table.get((scenario, name)), table.get((scenario, baseline))
+        return c.p99 / base.p99 if c and base and base.p99 else None
+
+    def over(name, other, scenario):
+        ratios = [rps[(n, scenario, name)] / rps[(n, scenario, other)] for n in rounds
+                  if rps.get((n, scenario, name)) and rps.get((n, scenario, other))]
+        return statistics.median(ratios) if ratios else None
+
+    for store, label, steady_bar, p99_bar in (("sqlite", "SQLite", 0.5, 3), ("memory", "Memory", 0.85, 2)):
+        name = f"vt-{store}-serialized"
+        if (x := share(name, "steady")) is not None:
+            add(f"{label} steady", verdict(x, steady_bar, True, f"{x:.2f} of the ceiling"))
+        if (x := p99(name, "new")) is not None:
+            add(f"{label} new-visitor p99", verdict(x, p99_bar, False, f"{x:.1f}× the ceiling's", "×"))
+    for mode, label, bar_ in (("serialized", "Serialized", 1.2), ("lastwritewins", "LastWriteWins", 1.5)):
+        for scenario in ("steady", "new"):
+            if (x := over(f"vt-redis-{mode}", "aspnet-redis", scenario)) is not None:
+                add(f"Redis {label} {scenario}", verdict(x, bar_, True, f"{x:.2f}× ASP.NET Core's Redis session", "×"))
+    if not parts:
+        return "Issue 17's targets: none of their contenders ran."
+    return f"**Issue 17's targets: {met} of {judged} met** — " + "; ".join(parts) + "."
 
 
 def paired(rows, scenarios):
@@ -223,6 +270,12 @@ def scale(path):
             c = table[(str(size), store)]
             share = f"{c.rps / base.rps:.2f}" if base.rps else "—"
             out.append(f"| {store} | {size:,} | {c.rps:,.0f} | {share} | {ms(c.p50)} | {ms(c.p99)} | {c.non2xx} | {c.errors} |")
+    if "sqlite" in stores:
+        sizes = sorted({int(s) for (s, n) in table if n == "sqlite"})
+        small, large = table[(str(sizes[0]), "sqlite")], table[(str(sizes[-1]), "sqlite")]
+        if len(sizes) > 1 and small.rps:
+            text, ok = verdict(large.rps / small.rps, 0.8, True, f"{large.rps / small.rps:.2f} of the {sizes[0]:,}-session run")
+            out += ["", f"**Issue 17's target: {'met' if ok else 'missed'}** — SQLite with {sizes[-1]:,} sessions at {text}."]
     print("\n".join(out))
 
 

@@ -343,9 +343,12 @@ EOF
 
 # Smoke runs are labelled as such, so they are not taken for measurements.
 smoke_note() {
-  if ((rounds < 3 || duration < 10)) || [[ $filter != . || $scenarios != "steady new hot" || -n ${1:-} ]]; then
+  if ((rounds < 3 || duration < 8)); then
     echo
-    echo "**Smoke or partial run, not a measurement** (ROUNDS=$rounds, DURATION=$duration, CONTENDERS='$filter', SCENARIOS='$scenarios'$1): run \`bench/load/run.sh\` with its defaults for the numbers to quote."
+    echo "**Smoke run, not a measurement** (ROUNDS=$rounds, DURATION=$duration, CONTENDERS='$filter', SCENARIOS='$scenarios'$1): run \`bench/load/run.sh\` with its defaults for the numbers to quote."
+  elif [[ $filter != . || $scenarios != "steady new hot" || -n ${1:-} ]]; then
+    echo
+    echo "**Partial run:** only CONTENDERS='$filter' and SCENARIOS='$scenarios'$1; run \`bench/load/run.sh\` with its defaults for every contender and scenario."
   fi
 }
 

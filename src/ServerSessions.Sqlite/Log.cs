@@ -38,4 +38,8 @@ internal static partial class Log
     [LoggerMessage(2109, LogLevel.Warning,
         "Another connection held the write lock of {Path} for {ElapsedMilliseconds} ms; {Count} session write(s) still waiting failed.")]
     public static partial void LockWaitFailed(this ILogger logger, string path, long elapsedMilliseconds, int count);
+
+    [LoggerMessage(2110, LogLevel.Warning,
+        "Checkpointing the write-ahead log of {Path} failed; it keeps every committed write, and the next checkpoint tries again.")]
+    public static partial void CheckpointFailed(this ILogger logger, string path, Exception exception);
 }

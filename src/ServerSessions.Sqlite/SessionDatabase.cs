@@ -40,8 +40,11 @@ internal sealed class SessionDatabase
         // A new file gets 1 KiB pages (an existing one keeps its own): a commit writes each page it changed whole into the
         // log, and sessions are small rows scattered by random IDs, so larger pages make the log, and the checkpoints that
         // flush it, larger for the same writes (measured in bench/RESULTS.md).
+        // No automatic checkpoints: WalCheckpointer runs them on its own connection, off the writer's path.
         var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        var writer = Open($"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SessionTable.Create} {SessionIndexTable.Create}", WriterBusySliceMilliseconds);
+        var writer = Open(
+            $"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA wal_autocheckpoint = 0; {SessionTable.Create} {SessionIndexTable.Create}",
+            WriterBusySliceMilliseconds);
         if (_maxSize is { } maxSize)
         {
             try
@@ -64,6 +67,9 @@ internal sealed class SessionDatabase
     }
 
     public SqliteConnection OpenReader() => Open(null, ReaderBusyTimeoutMilliseconds);
+
+    /// <summary>Opens the checkpointer's connection; its passive checkpoints never wait on a lock, so its busy timeout is moot.</summary>
+    public SqliteConnection OpenCheckpointer() => Open(null, ReaderBusyTimeoutMilliseconds);
 
     private SqliteConnection Open(string? setup, int busyTimeoutMilliseconds)
     {

@@ -30,6 +30,7 @@ internal sealed class SessionWriter : IDisposable
     private readonly ILogger _logger;
     private readonly SessionCache? _cache;
     private readonly SessionMetrics? _metrics;
+    private readonly WalCheckpointer? _checkpointer;
     private readonly SqliteCommand _upsert;
     private readonly SqliteCommand _touch;
     private readonly SqliteCommand _delete;
@@ -40,9 +41,10 @@ internal sealed class SessionWriter : IDisposable
     private readonly Thread _thread;
     private ExceptionDispatchInfo? _fault;
 
-    public SessionWriter(SqliteConnection connection, int capacity, SessionCache? cache, TimeProvider time, ILogger logger, SessionMetrics? metrics = null)
+    public SessionWriter(SqliteConnection connection, int capacity, SessionCache? cache, TimeProvider time, ILogger logger, SessionMetrics? metrics = null, WalCheckpointer? checkpointer = null)
     {
         _metrics = metrics;
+        _checkpointer = checkpointer;
         _queue = new WorkQueue<WriteOperation>(capacity);
         _connection = connection;
         _cache = cache;
@@ -253,6 +255,7 @@ internal sealed class SessionWriter : IDisposable
             }
 
             Check(raw.sqlite3_exec(_connection.Handle, "COMMIT"));
+            _checkpointer?.Committed(_connection);
             if (started != 0)
             {
                 _metrics!.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);

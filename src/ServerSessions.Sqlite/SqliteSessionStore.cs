@@ -24,6 +24,7 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IHealthChecke
 {
     private readonly DatabaseLockFile _lockFile;
     private readonly SessionWriter _writer;
+    private readonly WalCheckpointer _checkpointer;
     private readonly SessionReaderPool _readers;
     private readonly SessionCache? _cache;
     private readonly ExpiredSessionSweeper _sweeper;
@@ -61,6 +62,7 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IHealthChecke
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _lockFile = DatabaseLockFile.Acquire(Path);
         Microsoft.Data.Sqlite.SqliteConnection? writerConnection = null;
+        WalCheckpointer? checkpointer = null;
         SessionWriter? writer = null;
         SessionReaderPool? readers = null;
         try
@@ -68,13 +70,15 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IHealthChecke
             var database = new SessionDatabase(Path, options.Synchronous, options.MaxDatabaseSize, options.ConnectionOpened);
             writerConnection = database.OpenWriter();
             _cache = options.CacheSize > 0 ? new SessionCache(options.CacheSize) : null;
-            _writer = writer = new SessionWriter(writerConnection, options.WriteQueueLimit, _cache, timeProvider, logger, metrics);
+            _checkpointer = checkpointer = new WalCheckpointer(database.OpenCheckpointer(), logger);
+            _writer = writer = new SessionWriter(writerConnection, options.WriteQueueLimit, _cache, timeProvider, logger, metrics, checkpointer);
             _readers = readers = new SessionReaderPool(database, _cache, options.ReadQueueLimit);
             _sweeper = new ExpiredSessionSweeper(_writer, options.SweepInterval, options.SweepBatchSize, timeProvider, logger);
         }
         catch
         {
             writer?.Drain(); // its thread would otherwise wait for writes forever
+            checkpointer?.Stop(); // and the checkpointer's for requests
             readers?.Dispose(); // and theirs for reads
             writerConnection?.Dispose();
             _lockFile.Dispose();
@@ -90,6 +94,8 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IHealthChecke
     internal ExpiredSessionSweeper Sweeper => _sweeper;
 
     internal SessionCache? Cache => _cache;
+
+    internal WalCheckpointer Checkpointer => _checkpointer;
 
     /// <summary>How many writes wait in the queue, not yet taken by the writer.</summary>
     internal int QueuedWrites => _writer.Pending;
@@ -283,6 +289,7 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IHealthChecke
     private void CloseDatabase(int pending)
     {
         _readers.Dispose();
+        _checkpointer.Stop(); // the writer's own checkpoint below then finds no other under way
         try
         {
             if (!_writer.Checkpoint())
@@ -302,6 +309,7 @@ public sealed class SqliteSessionStore : IServerSessionIndexStore, IHealthChecke
     private void ReleaseFiles()
     {
         _readers.Dispose();
+        _checkpointer.Stop();
         _writer.Dispose();
         _lockFile.Dispose();
     }

@@ -11,6 +11,9 @@ internal sealed class SessionDatabase
 
     // The writer waits in slices, checking between them whether any caller still waits (SessionWriter.Lock).
     private const int WriterBusySliceMilliseconds = 20;
+
+    // The writer's page cache: at most this much memory, taken only as the file's pages are used.
+    private const int WriterCacheKibibytes = 32 * 1024;
     private readonly string _connectionString;
     private readonly SqliteSynchronous _synchronous;
     private readonly long? _maxSize;
@@ -40,10 +43,13 @@ internal sealed class SessionDatabase
         // A new file gets 1 KiB pages (an existing one keeps its own): a commit writes each page it changed whole into the
         // log, and sessions are small rows scattered by random IDs, so larger pages make the log, and the checkpoints that
         // flush it, larger for the same writes (measured in bench/RESULTS.md).
-        // No automatic checkpoints: WalCheckpointer runs them on its own connection, off the writer's path.
+        // No automatic checkpoints: WalCheckpointer runs them on its own connection, off the writer's path. A page cache
+        // of WriterCacheKibibytes rather than SQLite's 2 MiB: every save looks its row up from the root, and with a
+        // million sessions the pages on the way to the rows in use no longer fit in 2 MiB (2,000 pages of 1 KiB), so
+        // each save read some of them back from the file.
         var synchronous = _synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
         var writer = Open(
-            $"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA wal_autocheckpoint = 0; {SessionTable.Create} {SessionIndexTable.Create}",
+            $"PRAGMA page_size = 1024; PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -{WriterCacheKibibytes}; {SessionTable.Create} {SessionIndexTable.Create}",
             WriterBusySliceMilliseconds);
         if (_maxSize is { } maxSize)
         {

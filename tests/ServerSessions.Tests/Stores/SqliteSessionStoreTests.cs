@@ -241,10 +241,20 @@ public sealed class SqliteSessionStoreTests : IDisposable
         await Bounded.UntilAsync(() => store.Checkpointer.Checkpoints > 0, "a passive checkpoint on the checkpointer's thread");
 
         // The writer (the first connection opened) never checkpoints on its own: SQLite's automatic checkpoint is off.
-        using var command = connections[0].CreateCommand();
-        command.CommandText = "PRAGMA wal_autocheckpoint";
-        Assert.Equal(0L, command.ExecuteScalar());
+        Assert.Equal(0L, PragmaOf(connections[0], "wal_autocheckpoint"));
         Assert.Equal(1000, Scalar("SELECT COUNT(*) FROM sessions"));
+    }
+
+    [Fact]
+    public async Task TheWriter_KeepsA32MiBPageCache_TheReadersSQLitesDefault()
+    {
+        var connections = new List<SqliteConnection>();
+        await using var store = Open(options => options.ConnectionOpened = connections.Add);
+        await store.SetAsync("a", Record("alpha", Start.AddHours(1)), None);
+
+        // Negative: KiB. The writer is the first connection opened, the checkpointer the second.
+        Assert.Equal(-32768L, PragmaOf(connections[0], "cache_size"));
+        Assert.Equal(-2000L, PragmaOf(connections[1], "cache_size"));
     }
 
     [Fact]
@@ -420,6 +430,13 @@ public sealed class SqliteSessionStoreTests : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    private static long PragmaOf(SqliteConnection connection, string pragma)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {pragma}";
+        return (long)command.ExecuteScalar()!;
     }
 
     private long Scalar(string sql)

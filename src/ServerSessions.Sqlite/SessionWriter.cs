@@ -21,6 +21,11 @@ internal sealed class SessionWriter : IDisposable
 {
     private const int MaxBatch = 256;
 
+    // How long the writer looks for more writes before it blocks (WorkQueue.WaitForItems): under load the next write
+    // comes within it, and the writer takes it up without the two context switches of falling asleep and being woken
+    // (1.6 per request without it, 0.9 with it, measured in bench/RESULTS.md); idle, it costs 50 µs of yielding.
+    private static readonly TimeSpan IdleSpin = TimeSpan.FromMicroseconds(50);
+
     // As long as SQLite's busy timeout was: a write whose caller set no bound of its own (a sweep) fails after it.
     private static readonly TimeSpan MaxLockWait = TimeSpan.FromSeconds(5);
     private readonly WorkQueue<WriteOperation> _queue;
@@ -134,7 +139,7 @@ internal sealed class SessionWriter : IDisposable
         {
             var taken = new List<WriteOperation>(MaxBatch);
             var batch = new List<WriteOperation>(MaxBatch);
-            while (_queue.WaitForItems())
+            while (_queue.WaitForItems(IdleSpin))
             {
                 // Taken, not claimed: while the writer waits for the write lock, a caller that gives up still cancels.
                 _queue.TakeBatch(taken, MaxBatch);

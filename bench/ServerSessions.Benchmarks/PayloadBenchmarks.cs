@@ -8,7 +8,7 @@ namespace ServerSessions.Benchmarks;
 public class PayloadBenchmarks
 {
     private readonly byte[] _payload = Encoding.UTF8.GetBytes("{\"visits\":41,\"__created\":1764201600000}");
-    private SessionPayload _parsed = null!;
+    private SessionPayload _parsed;
 
     [GlobalSetup]
     public void Setup() => _parsed = SessionPayload.Parse(_payload);

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using ServerSessions.Benchmarks;
 
 // dotnet run -c Release --project bench/ServerSessions.Benchmarks -- --filter '*' --job short
-// Classes: CookieBenchmarks, PayloadBenchmarks, StoreBenchmarks (starts redis-server), MiddlewareBenchmarks, HmacBenchmarks.
+// Classes: CookieBenchmarks, PayloadBenchmarks, StoreBenchmarks (starts redis-server), MiddlewareBenchmarks, MvcBenchmarks, HmacBenchmarks.
 // dotnet run -c Release --project bench/ServerSessions.Benchmarks -- growth [count]: bytes per session in each store (StoreGrowth).
 if (args is ["growth", ..])
 {

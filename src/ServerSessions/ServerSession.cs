@@ -124,7 +124,7 @@ public sealed class ServerSession : ISession, ISessionFeature, IEndpointParamete
     // A minimal API endpoint that takes the session commits it before its result executes, as WithSession() does, so a
     // failed or refused save (the store is down, the lease lapsed) becomes a 503 rather than a broken response. MVC adds
     // endpoint filters of controller actions too, but runs them around the action method alone, before the app's action
-    // and exception filters: there the result filter commits.
+    // and exception filters: there SessionParameterFilter commits, after them.
     internal static readonly LoadSessionAttribute LoadUpFront = new();
 
     static void IEndpointParameterMetadataProvider.PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)

@@ -1,22 +1,52 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
-using Microsoft.AspNetCore.Mvc.Filters;
 
 namespace ServerSessions;
 
 /// <summary>
 /// Hands controller actions their session parameters (<see cref="ServerSession"/>, or <see cref="FromSessionAttribute"/>
 /// on <see cref="ISession"/>) without model binding: the parameter is taken out of the action's bound parameters and
-/// an action filter loads the session and puts it in the action's arguments, which MVC matches to the method by name.
+/// <see cref="SessionParameterFilter"/> puts the loaded session in the action's arguments, which MVC matches to the
+/// method by name, and commits it. Every other controller action keeps <see cref="SessionCommitFilter"/>.
 /// </summary>
 /// <remarks>
 /// A session is not request input: binding it would build the request's value providers, a binding context and a
 /// validation pass for every request, which cost more than loading the session itself. An action without other
-/// parameters then skips model binding altogether. Razor Pages handlers still bind through <see cref="SessionModelBinder"/>.
+/// parameters then skips model binding altogether. An action with a session parameter runs one filter of ServerSessions
+/// rather than two: the global result filter is moved from the application onto the actions without one. Razor Pages
+/// take the global filters from <c>MvcOptions.Filters</c>, not from this model, and still bind through
+/// <see cref="SessionModelBinder"/>.
 /// </remarks>
-internal sealed class SessionParameterConvention : IActionModelConvention
+internal sealed class SessionParameterConvention : IApplicationModelConvention
 {
-    public void Apply(ActionModel action)
+    public void Apply(ApplicationModel application)
+    {
+        var commit = application.Filters.OfType<SessionCommitFilter>().FirstOrDefault();
+        if (commit is not null)
+        {
+            application.Filters.Remove(commit);
+        }
+
+        foreach (var action in application.Controllers.SelectMany(controller => controller.Actions))
+        {
+            if (TakeSessionParameters(action) is { Length: > 0 } names)
+            {
+                // Loaded by the middleware, before authentication, which then reads the loaded session rather than the store.
+                foreach (var selector in action.Selectors)
+                {
+                    selector.EndpointMetadata.Add(ServerSession.LoadUpFront);
+                }
+
+                action.Filters.Add(new SessionParameterFilter(names));
+            }
+            else if (commit is not null)
+            {
+                action.Filters.Add(commit);
+            }
+        }
+    }
+
+    private static string[] TakeSessionParameters(ActionModel action)
     {
         var names = new List<string>();
         foreach (var parameter in action.Parameters.ToList())
@@ -30,32 +60,6 @@ internal sealed class SessionParameterConvention : IActionModelConvention
             }
         }
 
-        if (names.Count > 0)
-        {
-            // Loaded by the middleware, before authentication, which then reads the loaded session rather than the store.
-            foreach (var selector in action.Selectors)
-            {
-                selector.EndpointMetadata.Add(ServerSession.LoadUpFront);
-            }
-
-            action.Filters.Add(new SessionArgumentFilter([.. names]));
-        }
-    }
-
-    private sealed class SessionArgumentFilter(string[] names) : IAsyncActionFilter, IOrderedFilter
-    {
-        // Before the app's own action filters, which may read the argument.
-        public int Order => int.MinValue;
-
-        public async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
-        {
-            var session = await context.HttpContext.LoadSessionAsync(context.HttpContext.RequestAborted);
-            foreach (var name in names)
-            {
-                context.ActionArguments[name] = session;
-            }
-
-            await next();
-        }
+        return [.. names];
     }
 }

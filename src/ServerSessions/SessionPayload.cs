@@ -9,7 +9,8 @@ namespace ServerSessions;
 /// <see cref="ServerSessionOptions.AbsoluteTimeout"/>) and <c>__maxAge</c> (ms, only when the session overrides the
 /// cookie's MaxAge). Example: <c>{"visits":3,"__created":1764201600000}</c>.
 /// </summary>
-internal sealed class SessionPayload
+/// <remarks>A struct: each load parses one, and only its values outlive it.</remarks>
+internal readonly struct SessionPayload
 {
     public const string CreatedKey = "__created";
     public const string MaxAgeKey = "__maxAge";
@@ -72,7 +73,7 @@ internal sealed class SessionPayload
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 // The metadata members are matched as bytes: no key string is allocated for them.
-                var member = reader.ValueTextEquals(CreatedKeyUtf8) ? CreatedKey : reader.ValueTextEquals(MaxAgeKeyUtf8) ? MaxAgeKey : reader.GetString()!;
+                var member = reader.ValueTextEquals(CreatedKeyUtf8) ? CreatedKey : reader.ValueTextEquals(MaxAgeKeyUtf8) ? MaxAgeKey : ValueNames.Read(ref reader);
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();

@@ -29,6 +29,14 @@ public sealed class FrameworkIntegrationTests
         return (await response.Content.ReadAsStringAsync(), SetCookies.Find(response) is null ? cookie : SetCookies.Pair(response));
     }
 
+    private static List<Microsoft.AspNetCore.Mvc.Filters.IFilterMetadata> FiltersOfServerSessions(SessionTestHost host, string action) =>
+        host.Services.GetRequiredService<Microsoft.AspNetCore.Mvc.Infrastructure.IActionDescriptorCollectionProvider>().ActionDescriptors.Items
+            .OfType<Microsoft.AspNetCore.Mvc.Controllers.ControllerActionDescriptor>()
+            .Single(descriptor => descriptor.ControllerTypeInfo == typeof(SessionTestController) && descriptor.ActionName == action)
+            .FilterDescriptors.Select(descriptor => descriptor.Filter)
+            .Where(filter => filter.GetType().Assembly == typeof(ServerSession).Assembly)
+            .ToList();
+
     [Fact]
     public async Task MvcAction_WithFromSessionParameter_CountsAcrossRequests()
     {
@@ -77,6 +85,25 @@ public sealed class FrameworkIntegrationTests
         await using var host = await StartMvcAsync();
         using var response = await host.SendAsync("/mvc/stored-before-result");
         // The action's result reads the store while it executes: the write already happened.
+        Assert.Equal("stored", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task MvcAction_WithSessionParameter_RunsOneFilterOfServerSessions_AndNoResultFilter()
+    {
+        await using var host = await StartMvcAsync();
+        var ours = FiltersOfServerSessions(host, nameof(SessionTestController.Count));
+        var filter = Assert.Single(ours);
+        Assert.IsNotAssignableFrom<Microsoft.AspNetCore.Mvc.Filters.IResultFilter>(filter);
+        Assert.IsNotAssignableFrom<Microsoft.AspNetCore.Mvc.Filters.IAsyncResultFilter>(filter);
+    }
+
+    [Fact]
+    public async Task MvcAction_WithLoadSessionAndNoSessionParameter_CommitsBeforeTheResultExecutes()
+    {
+        await using var host = await StartMvcAsync();
+        Assert.IsType<SessionCommitFilter>(Assert.Single(FiltersOfServerSessions(host, nameof(SessionTestController.StoredBeforeResultLoaded))));
+        using var response = await host.SendAsync("/mvc/stored-before-result-loaded");
         Assert.Equal("stored", await response.Content.ReadAsStringAsync());
     }
 
@@ -190,6 +217,14 @@ public sealed class SessionTestController : Controller
     {
         session.Set("visits", 1);
         return new StoreProbeResult(session.Id);
+    }
+
+    [HttpGet("stored-before-result-loaded")]
+    [LoadSession]
+    public IActionResult StoredBeforeResultLoaded()
+    {
+        HttpContext.GetServerSession().Set("visits", 1);
+        return new StoreProbeResult(HttpContext.GetServerSession().Id);
     }
 
     [HttpGet("flash")]

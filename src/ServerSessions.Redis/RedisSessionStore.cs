@@ -112,7 +112,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         var taking = batch.StringSetAndGetAsync(lockKey, holder, TimeSpan.FromMilliseconds((long)milliseconds), keepTtl: false, When.NotExists);
         var (reading, remaining) = QueueRead(batch, key);
         batch.Execute();
-        RedisResult left;
+        TimeSpan? left;
         try
         {
             left = await Bounded(remaining, cancellationToken); // replies come in order: the other two are in too
@@ -128,7 +128,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         var value = await reading;
         if (owner.IsNull)
         {
-            return new SessionLease(true, ToRecord(value, (long)left), TimeSpan.Zero);
+            return new SessionLease(true, await ToRecordAsync(database, key, value, left, cancellationToken), TimeSpan.Zero);
         }
 
         // Taken, perhaps by this holder: the script decides atomically, and marks another's lease contended.
@@ -226,10 +226,11 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
     {
         ArgumentNullException.ThrowIfNull(id);
         var database = await DatabaseAsync(cancellationToken);
+        var key = Key(id);
         var batch = database.CreateBatch();
-        var (reading, remaining) = QueueRead(batch, Key(id));
+        var (reading, remaining) = QueueRead(batch, key);
         batch.Execute();
-        RedisResult left;
+        TimeSpan? left;
         try
         {
             left = await Bounded(remaining, cancellationToken); // replies come in order: the value is in too
@@ -240,7 +241,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
             throw;
         }
 
-        return ToRecord(await reading, (long)left);
+        return await ToRecordAsync(database, key, await reading, left, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -353,13 +354,27 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
     private long MillisecondsUntil(DateTimeOffset expires) => (long)Math.Ceiling((expires - _time.GetUtcNow()).TotalMilliseconds);
 
     // A session is read with two plain commands written together, one round trip: a script doing the same costs Redis
-    // several times as much. The value before the time left, as the raw reply (the typed call reports "no key" and "no
-    // expiry" alike): a key that expires or goes in between reads as missing (-2); one created in between is not seen.
-    private static (Task<RedisValue> Reading, Task<RedisResult> Remaining) QueueRead(IBatch batch, RedisKey key) =>
-        (batch.StringGetAsync(key), batch.ExecuteAsync("PTTL", [key]));
+    // several times as much. The value before the time left: a key that expires or goes in between reads as missing;
+    // one created in between is not seen. The typed PTTL, not an ad-hoc one: after a command it does not know, the client
+    // sends SELECT again before the next one, a command more per load.
+    private static (Task<RedisValue> Reading, Task<TimeSpan?> Remaining) QueueRead(IBatch batch, RedisKey key) =>
+        (batch.StringGetAsync(key), batch.KeyTimeToLiveAsync(key));
 
-    private SessionRecord? ToRecord(RedisValue value, long remainingMs) =>
-        value.IsNull ? null : ToRecord((byte[])value!, remainingMs);
+    // The typed PTTL reports "no key" and "no expiry" alike (null). A value without a time left is rare (a key written
+    // without expiry by another app, or one that went between the two commands): Redis is asked which, as PTTL's raw
+    // reply, as the only load that costs a second round trip.
+    private async ValueTask<SessionRecord?> ToRecordAsync(IDatabase database, RedisKey key, RedisValue value, TimeSpan? left, CancellationToken cancellationToken)
+    {
+        if (value.IsNull)
+        {
+            return null;
+        }
+
+        var remainingMs = left is { } time
+            ? (long)time.TotalMilliseconds
+            : (long)await Bounded(database.ExecuteAsync("PTTL", [key]), cancellationToken);
+        return ToRecord((byte[])value!, remainingMs);
+    }
 
     // remainingMs: PTTL's reply, -2 for a key gone, -1 for a key without expiry (never written by this store).
     private SessionRecord? ToRecord(byte[]? value, long remainingMs) => remainingMs switch

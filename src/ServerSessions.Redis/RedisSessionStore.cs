@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using System.Text;
 using StackExchange.Redis;
 
 namespace ServerSessions.Redis;
@@ -46,7 +47,8 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
 {
     private readonly RedisConnection _connection;
     private readonly RedisReleaseSignal _releases;
-    private readonly string _keyPrefix;
+    private readonly byte[] _keyPrefix;
+    private readonly string _lockPrefix;
     private readonly ConnectRedisLayout _layout;
     private readonly TimeProvider _time;
     private readonly RedisSessionIndex _index;
@@ -79,7 +81,8 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
             throw new ArgumentException(string.Join(" ", failures), nameof(options));
         }
 
-        _keyPrefix = options.KeyPrefix;
+        _keyPrefix = Encoding.UTF8.GetBytes(options.KeyPrefix);
+        _lockPrefix = "{" + options.KeyPrefix;
         _layout = new ConnectRedisLayout(cookie);
         _time = timeProvider;
         _index = new RedisSessionIndex(options.IndexKeyPrefix, timeProvider);
@@ -87,14 +90,14 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         _releases = new RedisReleaseSignal(_connection, options.KeyPrefix + "released", options.OperationTimeout);
     }
 
-    /// <summary>The Redis key of the session <paramref name="id"/>.</summary>
-    internal RedisKey Key(string id) => _keyPrefix + id;
+    /// <summary>The Redis key of the session <paramref name="id"/>: the prefix's bytes, then the ID (no string concatenated per call).</summary>
+    internal RedisKey Key(string id) => ((RedisKey)id).Prepend(_keyPrefix);
 
     /// <summary>The Redis key of <paramref name="user"/>'s index entries (a hash); their expiries are the sorted set at this and <c>:expires</c>.</summary>
     internal RedisKey IndexKey(string user) => _index.EntriesKey(user);
 
     /// <summary>The Redis key of the lease on the session <paramref name="id"/>: hash-tagged with the session's key, so in its slot.</summary>
-    internal RedisKey LockKey(string id) => "{" + _keyPrefix + id + "}:lock";
+    internal RedisKey LockKey(string id) => _lockPrefix + id + "}:lock";
 
     /// <inheritdoc />
     public async ValueTask<SessionLease> GetAndLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken)

@@ -12,7 +12,8 @@ namespace ServerSessions.Redis;
 /// <para>
 /// Each session is the key <c><see cref="RedisSessionStoreOptions.KeyPrefix"/>&lt;id&gt;</c> holding the session's JSON
 /// with express-session's <c>cookie</c> object, and expires when the session does (<c>SET … PX</c>). Every method is
-/// one round trip on one key: a load reads the value and the time it has left (<c>GET</c>, <c>PTTL</c>), a save is one
+/// one round trip on one key: a load reads the value and the time it has left (<c>GET</c>, <c>PTTL</c>; a key without an
+/// expiry, which no ServerSessions node writes, costs a second <c>PTTL</c>), a save is one
 /// <c>SET</c>, a touch is one script (a <c>PEXPIRE</c> if the value is still the one the toucher read or wrote), a destroy is one <c>UNLINK</c>.
 /// </para>
 /// <para>

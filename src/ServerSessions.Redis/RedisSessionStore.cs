@@ -53,6 +53,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
     private readonly ConnectRedisLayout _layout;
     private readonly TimeProvider _time;
     private readonly RedisSessionIndex _index;
+    private readonly RedisSessionRead _read;
     private readonly Lock _disposeLock = new();
     private Task? _disposal;
 
@@ -86,6 +87,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         _lockPrefix = "{" + options.KeyPrefix;
         _layout = new ConnectRedisLayout(cookie);
         _time = timeProvider;
+        _read = new RedisSessionRead(_layout, timeProvider);
         _index = new RedisSessionIndex(options.IndexKeyPrefix, timeProvider);
         _connection = new RedisConnection(options, logger);
         _releases = new RedisReleaseSignal(_connection, options.KeyPrefix + "released", options.OperationTimeout);
@@ -114,7 +116,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         // nodes only the lease's holder writes, so the read that follows a granted SET sees the last holder's save.
         var batch = database.CreateBatch();
         var taking = batch.StringSetAndGetAsync(lockKey, holder, TimeSpan.FromMilliseconds((long)milliseconds), keepTtl: false, When.NotExists);
-        var (reading, remaining) = QueueRead(batch, key);
+        var (reading, remaining) = RedisSessionRead.Queue(batch, key);
         batch.Execute();
         TimeSpan? left;
         try
@@ -132,7 +134,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         var value = await reading;
         if (owner.IsNull)
         {
-            return new SessionLease(true, await ToRecordAsync(database, key, value, left, cancellationToken), TimeSpan.Zero);
+            return new SessionLease(true, await _read.ToRecordAsync(database, key, value, left, cancellationToken), TimeSpan.Zero);
         }
 
         // Taken, perhaps by this holder: the script decides atomically, and marks another's lease contended.
@@ -145,7 +147,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
             return new SessionLease(false, null, TimeSpan.FromMilliseconds(Math.Max(0, (long)parts[1])));
         }
 
-        return new SessionLease(true, parts.Length == 1 ? null : ToRecord((byte[])parts[1]!, (long)parts[2]), TimeSpan.Zero);
+        return new SessionLease(true, parts.Length == 1 ? null : _read.ToRecord((byte[])parts[1]!, (long)parts[2]), TimeSpan.Zero);
     }
 
     /// <inheritdoc />
@@ -232,7 +234,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         var database = await DatabaseAsync(cancellationToken);
         var key = Key(id);
         var batch = database.CreateBatch();
-        var (reading, remaining) = QueueRead(batch, key);
+        var (reading, remaining) = RedisSessionRead.Queue(batch, key);
         batch.Execute();
         TimeSpan? left;
         try
@@ -245,7 +247,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
             throw;
         }
 
-        return await ToRecordAsync(database, key, await reading, left, cancellationToken);
+        return await _read.ToRecordAsync(database, key, await reading, left, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -356,45 +358,6 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
     // The time to live Redis is given for an expiry on the app's clock, rounded up: a session is never cut short by the
     // rounding. Zero or less: the expiry has passed.
     private long MillisecondsUntil(DateTimeOffset expires) => (long)Math.Ceiling((expires - _time.GetUtcNow()).TotalMilliseconds);
-
-    // A session is read with two plain commands written together, one round trip: a script doing the same costs Redis
-    // several times as much. The value before the time left: a key that expires or goes in between reads as missing;
-    // one created in between is not seen. The typed PTTL, not an ad-hoc one: after a command it does not know, the client
-    // sends SELECT again before the next one, a command more per load.
-    private static (Task<RedisValue> Reading, Task<TimeSpan?> Remaining) QueueRead(IBatch batch, RedisKey key) =>
-        (batch.StringGetAsync(key), batch.KeyTimeToLiveAsync(key));
-
-    // The typed PTTL reports "no key" and "no expiry" alike (null). A value without a time left is rare (a key written
-    // without expiry by another app, or one that went between the two commands): Redis is asked which, as PTTL's raw
-    // reply, as the only load that costs a second round trip.
-    private async ValueTask<SessionRecord?> ToRecordAsync(IDatabase database, RedisKey key, RedisValue value, TimeSpan? left, CancellationToken cancellationToken)
-    {
-        if (value.IsNull)
-        {
-            return null;
-        }
-
-        var remainingMs = left is { } time
-            ? (long)time.TotalMilliseconds
-            : (long)await Bounded(database.ExecuteAsync("PTTL", [key]), cancellationToken);
-        return ToRecord((byte[])value!, remainingMs);
-    }
-
-    // remainingMs: PTTL's reply, -2 for a key gone, -1 for a key without expiry (never written by this store).
-    private SessionRecord? ToRecord(byte[]? value, long remainingMs) => remainingMs switch
-    {
-        -2 or 0 => null,
-        -1 => new SessionRecord(_layout.FromStored(value ?? []), DateTimeOffset.MaxValue),
-        _ => new SessionRecord(_layout.FromStored(value ?? []), ExpiryIn(remainingMs)),
-    };
-
-    // Now plus the time left, on the store's clock; a time to live that reaches past the calendar's end (a peer's huge
-    // TTL, a clock far behind) is a session that never expires.
-    private DateTimeOffset ExpiryIn(long remainingMs)
-    {
-        var now = _time.GetUtcNow();
-        return remainingMs < (DateTimeOffset.MaxValue - now).TotalMilliseconds ? now.AddMilliseconds(remainingMs) : DateTimeOffset.MaxValue;
-    }
 
     private ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {

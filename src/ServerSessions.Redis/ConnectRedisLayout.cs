@@ -122,9 +122,11 @@ internal sealed class ConnectRedisLayout
         buffer.Write(_beforeExpires);
         if (maxAgeMs is not null)
         {
-            // JavaScript's Date.prototype.toJSON: ISO 8601 in UTC with milliseconds.
-            buffer.Write(Encoding.UTF8.GetBytes(
-                "\"" + expires.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture) + "\""));
+            // JavaScript's Date.prototype.toJSON: ISO 8601 in UTC with milliseconds, formatted straight into the value.
+            buffer.Write("\""u8);
+            expires.UtcDateTime.TryFormat(buffer.GetSpan(32), out var written, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
+            buffer.Advance(written);
+            buffer.Write("\""u8);
         }
         else
         {

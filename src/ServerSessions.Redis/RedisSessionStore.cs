@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using System.Text;
 using StackExchange.Redis;
 
 namespace ServerSessions.Redis;
@@ -11,7 +12,8 @@ namespace ServerSessions.Redis;
 /// <para>
 /// Each session is the key <c><see cref="RedisSessionStoreOptions.KeyPrefix"/>&lt;id&gt;</c> holding the session's JSON
 /// with express-session's <c>cookie</c> object, and expires when the session does (<c>SET … PX</c>). Every method is
-/// one round trip on one key: a load reads the value and the time it has left (<c>GET</c>, <c>PTTL</c>), a save is one
+/// one round trip on one key: a load reads the value and the time it has left (<c>GET</c>, <c>PTTL</c>; a key without an
+/// expiry, which no ServerSessions node writes, costs a second <c>PTTL</c>), a save is one
 /// <c>SET</c>, a touch is one script (a <c>PEXPIRE</c> if the value is still the one the toucher read or wrote), a destroy is one <c>UNLINK</c>.
 /// </para>
 /// <para>
@@ -46,10 +48,12 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
 {
     private readonly RedisConnection _connection;
     private readonly RedisReleaseSignal _releases;
-    private readonly string _keyPrefix;
+    private readonly byte[] _keyPrefix;
+    private readonly string _lockPrefix;
     private readonly ConnectRedisLayout _layout;
     private readonly TimeProvider _time;
     private readonly RedisSessionIndex _index;
+    private readonly RedisSessionRead _read;
     private readonly Lock _disposeLock = new();
     private Task? _disposal;
 
@@ -79,22 +83,24 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
             throw new ArgumentException(string.Join(" ", failures), nameof(options));
         }
 
-        _keyPrefix = options.KeyPrefix;
+        _keyPrefix = Encoding.UTF8.GetBytes(options.KeyPrefix);
+        _lockPrefix = "{" + options.KeyPrefix;
         _layout = new ConnectRedisLayout(cookie);
         _time = timeProvider;
+        _read = new RedisSessionRead(_layout, timeProvider);
         _index = new RedisSessionIndex(options.IndexKeyPrefix, timeProvider);
         _connection = new RedisConnection(options, logger);
         _releases = new RedisReleaseSignal(_connection, options.KeyPrefix + "released", options.OperationTimeout);
     }
 
-    /// <summary>The Redis key of the session <paramref name="id"/>.</summary>
-    internal RedisKey Key(string id) => _keyPrefix + id;
+    /// <summary>The Redis key of the session <paramref name="id"/>: the prefix's bytes, then the ID (no string concatenated per call).</summary>
+    internal RedisKey Key(string id) => ((RedisKey)id).Prepend(_keyPrefix);
 
     /// <summary>The Redis key of <paramref name="user"/>'s index entries (a hash); their expiries are the sorted set at this and <c>:expires</c>.</summary>
     internal RedisKey IndexKey(string user) => _index.EntriesKey(user);
 
     /// <summary>The Redis key of the lease on the session <paramref name="id"/>: hash-tagged with the session's key, so in its slot.</summary>
-    internal RedisKey LockKey(string id) => "{" + _keyPrefix + id + "}:lock";
+    internal RedisKey LockKey(string id) => _lockPrefix + id + "}:lock";
 
     /// <inheritdoc />
     public async ValueTask<SessionLease> GetAndLeaseAsync(string id, string holder, TimeSpan duration, CancellationToken cancellationToken)
@@ -110,9 +116,9 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         // nodes only the lease's holder writes, so the read that follows a granted SET sees the last holder's save.
         var batch = database.CreateBatch();
         var taking = batch.StringSetAndGetAsync(lockKey, holder, TimeSpan.FromMilliseconds((long)milliseconds), keepTtl: false, When.NotExists);
-        var (reading, remaining) = QueueRead(batch, key);
+        var (reading, remaining) = RedisSessionRead.Queue(batch, key);
         batch.Execute();
-        RedisResult left;
+        TimeSpan? left;
         try
         {
             left = await Bounded(remaining, cancellationToken); // replies come in order: the other two are in too
@@ -128,7 +134,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
         var value = await reading;
         if (owner.IsNull)
         {
-            return new SessionLease(true, ToRecord(value, (long)left), TimeSpan.Zero);
+            return new SessionLease(true, await _read.ToRecordAsync(database, key, value, left, cancellationToken), TimeSpan.Zero);
         }
 
         // Taken, perhaps by this holder: the script decides atomically, and marks another's lease contended.
@@ -141,7 +147,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
             return new SessionLease(false, null, TimeSpan.FromMilliseconds(Math.Max(0, (long)parts[1])));
         }
 
-        return new SessionLease(true, parts.Length == 1 ? null : ToRecord((byte[])parts[1]!, (long)parts[2]), TimeSpan.Zero);
+        return new SessionLease(true, parts.Length == 1 ? null : _read.ToRecord((byte[])parts[1]!, (long)parts[2]), TimeSpan.Zero);
     }
 
     /// <inheritdoc />
@@ -226,10 +232,11 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
     {
         ArgumentNullException.ThrowIfNull(id);
         var database = await DatabaseAsync(cancellationToken);
+        var key = Key(id);
         var batch = database.CreateBatch();
-        var (reading, remaining) = QueueRead(batch, Key(id));
+        var (reading, remaining) = RedisSessionRead.Queue(batch, key);
         batch.Execute();
-        RedisResult left;
+        TimeSpan? left;
         try
         {
             left = await Bounded(remaining, cancellationToken); // replies come in order: the value is in too
@@ -240,7 +247,7 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
             throw;
         }
 
-        return ToRecord(await reading, (long)left);
+        return await _read.ToRecordAsync(database, key, await reading, left, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -351,31 +358,6 @@ public sealed class RedisSessionStore : IServerSessionLeaseStore, IServerSession
     // The time to live Redis is given for an expiry on the app's clock, rounded up: a session is never cut short by the
     // rounding. Zero or less: the expiry has passed.
     private long MillisecondsUntil(DateTimeOffset expires) => (long)Math.Ceiling((expires - _time.GetUtcNow()).TotalMilliseconds);
-
-    // A session is read with two plain commands written together, one round trip: a script doing the same costs Redis
-    // several times as much. The value before the time left, as the raw reply (the typed call reports "no key" and "no
-    // expiry" alike): a key that expires or goes in between reads as missing (-2); one created in between is not seen.
-    private static (Task<RedisValue> Reading, Task<RedisResult> Remaining) QueueRead(IBatch batch, RedisKey key) =>
-        (batch.StringGetAsync(key), batch.ExecuteAsync("PTTL", [key]));
-
-    private SessionRecord? ToRecord(RedisValue value, long remainingMs) =>
-        value.IsNull ? null : ToRecord((byte[])value!, remainingMs);
-
-    // remainingMs: PTTL's reply, -2 for a key gone, -1 for a key without expiry (never written by this store).
-    private SessionRecord? ToRecord(byte[]? value, long remainingMs) => remainingMs switch
-    {
-        -2 or 0 => null,
-        -1 => new SessionRecord(_layout.FromStored(value ?? []), DateTimeOffset.MaxValue),
-        _ => new SessionRecord(_layout.FromStored(value ?? []), ExpiryIn(remainingMs)),
-    };
-
-    // Now plus the time left, on the store's clock; a time to live that reaches past the calendar's end (a peer's huge
-    // TTL, a clock far behind) is a session that never expires.
-    private DateTimeOffset ExpiryIn(long remainingMs)
-    {
-        var now = _time.GetUtcNow();
-        return remainingMs < (DateTimeOffset.MaxValue - now).TotalMilliseconds ? now.AddMilliseconds(remainingMs) : DateTimeOffset.MaxValue;
-    }
 
     private ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {

@@ -53,6 +53,25 @@ public sealed class RedisSessionStoreTests : RedisTestsBase
         Assert.InRange(record.Value.Expires, expires.AddSeconds(-5), expires.AddSeconds(5));
     }
 
+    // connect-redis with disableTTL, or any app that writes the key without an expiry: the store's PTTL reports it as it
+    // does a missing key, so the store asks Redis again which it is rather than take it for either.
+    [Fact]
+    public async Task ValueWithoutExpiry_LoadsAsNeverExpiring_WithTheLeaseAndWithout()
+    {
+        var store = Open();
+        var id = NewId();
+        await Redis.StringSetAsync(Prefix + id, """{"cookie":{"originalMaxAge":null,"expires":null,"path":"/"},"visits":5}""");
+
+        var record = await store.GetAsync(id, None);
+        var lease = await store.GetAndLeaseAsync(id, "holder", TimeSpan.FromMinutes(1), None);
+
+        Assert.Equal(DateTimeOffset.MaxValue, record?.Expires);
+        Assert.Equal("""{"visits":5}""", Text(record!.Value.Payload));
+        Assert.True(lease.Acquired);
+        Assert.Equal(DateTimeOffset.MaxValue, lease.Record?.Expires);
+        Assert.Equal("""{"visits":5}""", Text(lease.Record!.Value.Payload));
+    }
+
     // The app's clock against Redis's: the same, 2 hours either way (a node with a bad clock), 400 days behind (a
     // TimeProvider nowhere near the wall clock). None changes how long Redis keeps the key.
     [Theory]
